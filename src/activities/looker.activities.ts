@@ -1,0 +1,117 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { eq } from 'drizzle-orm';
+import { importRuns, metrics } from '../db/schema';
+import { parseLookRows } from '../looker/parse-look-result';
+import { FailureType } from '../shared/failure-types';
+import type { SourceConfigChange } from '../shared/types';
+import type { ActivityDeps } from './deps';
+import { metricGone, translated } from './failures';
+import { whileHeartbeating } from './heartbeat';
+import { stageDatapoints } from './staging';
+
+export interface RunLookResult {
+  rowsRead: number;
+  datapoints: number;
+  skipped: number;
+  possiblyTruncated: boolean;
+  firstDate: string | null;
+  lastDate: string | null;
+}
+
+/** Activities that talk to Looker. Tokens stay in the shared store; only expiries and counts leave. */
+export function createLookerActivities(deps: ActivityDeps) {
+  const { db, logger, lookerClients } = deps;
+
+  const clientFor = async (integrationId: string) => {
+    const client = await lookerClients.forIntegration(integrationId);
+    if (!client) {
+      throw ApplicationFailure.create({
+        type: FailureType.MetricGone,
+        message: `Integration ${integrationId} no longer exists.`,
+        nonRetryable: true,
+      });
+    }
+    return client;
+  };
+
+  return {
+    /** Makes sure the integration has a valid token in the shared store; returns only its expiry. */
+    acquireLookerToken({ integrationId }: { integrationId: string }): Promise<{ expiresAt: string }> {
+      return translated(logger, 'acquireLookerToken', async () => {
+        const { expiresAt } = await (await clientFor(integrationId)).ensureToken();
+        return { expiresAt: expiresAt.toISOString() };
+      });
+    },
+
+    /** Runs the run's Look, parses it by the run's fields and stages the datapoints under the run. */
+    runLook({ importRunId }: { importRunId: string }): Promise<RunLookResult> {
+      return translated(logger, 'runLook', async () => {
+        const [row] = await db
+          .select({ run: importRuns, integrationId: metrics.integrationId })
+          .from(importRuns)
+          .innerJoin(metrics, eq(metrics.id, importRuns.metricId))
+          .where(eq(importRuns.id, importRunId));
+        if (!row) throw metricGone(importRunId);
+        const { run } = row;
+        const client = await clientFor(row.integrationId);
+        const rows = await whileHeartbeating(() => client.runLook(run.lookId, { limit: deps.maxRows }));
+        const parsed = parseLookRows(rows, { dateField: run.dateField, valueField: run.valueField, limit: deps.maxRows });
+        await whileHeartbeating(() => stageDatapoints(deps.sql, importRunId, parsed.datapoints));
+        const skipped = Object.values(parsed.skipped).reduce((sum, n) => sum + n, 0);
+        const warnings = parsed.possiblyTruncated
+          ? [`The Look returned exactly ${deps.maxRows} rows, the import's row limit: older history may be missing. Raise LOOKER_MAX_ROWS or filter the Look.`]
+          : [];
+        const firstDate = parsed.datapoints[0]?.date ?? null;
+        const lastDate = parsed.datapoints.at(-1)?.date ?? null;
+        await db
+          .update(importRuns)
+          .set({ rowsRead: parsed.rowsRead, skipped, skipReasons: parsed.skipped, warnings, firstDate, lastDate })
+          .where(eq(importRuns.id, importRunId));
+        logger.info({ importRunId, rowsRead: parsed.rowsRead, datapoints: parsed.datapoints.length, skipped }, 'look run staged');
+        return { rowsRead: parsed.rowsRead, datapoints: parsed.datapoints.length, skipped, possiblyTruncated: parsed.possiblyTruncated, firstDate, lastDate };
+      });
+    },
+
+    /**
+     * Validates a source change against Looker (the Look exists and has both fields) before saving
+     * it; a refused change fails the update and leaves the stored config untouched.
+     */
+    applySourceConfig(input: { metricId: string; change: SourceConfigChange }): Promise<{ configVersion: number; sourceChanged: boolean }> {
+      return translated(logger, 'applySourceConfig', async () => {
+        const [metric] = await db.select().from(metrics).where(eq(metrics.id, input.metricId));
+        if (!metric) throw metricGone(input.metricId);
+        const next = {
+          lookId: input.change.lookId ?? metric.lookId,
+          dateField: input.change.dateField ?? metric.dateField,
+          valueField: input.change.valueField ?? metric.valueField,
+        };
+        const sourceChanged = next.lookId !== metric.lookId || next.dateField !== metric.dateField || next.valueField !== metric.valueField;
+        if (sourceChanged) {
+          const client = await clientFor(metric.integrationId);
+          const fields = await client.lookFields(next.lookId);
+          const names = fields.map((field) => field.name);
+          for (const key of ['dateField', 'valueField'] as const) {
+            if (!names.includes(next[key])) {
+              throw ApplicationFailure.create({
+                type: FailureType.LookResultUnusable,
+                nonRetryable: true,
+                message: `${key}: Look ${next.lookId} has no field "${next[key]}". Its fields are: ${names.join(', ')}.`,
+              });
+            }
+          }
+        }
+        const [saved] = await db
+          .update(metrics)
+          .set({
+            ...next,
+            ...(input.change.name ? { name: input.change.name } : {}),
+            ...(sourceChanged ? { configVersion: metric.configVersion + 1 } : {}),
+            updatedAt: new Date(),
+          })
+          .where(eq(metrics.id, metric.id))
+          .returning({ configVersion: metrics.configVersion });
+        return { configVersion: saved?.configVersion ?? metric.configVersion, sourceChanged };
+      });
+    },
+  };
+}

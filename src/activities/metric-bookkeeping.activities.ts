@@ -1,0 +1,93 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { importRuns, metrics } from '../db/schema';
+import { nextImportAt } from '../shared/schedule';
+import type { CarriedState, ImportKind, ImportSchedule, MetricState } from '../shared/types';
+import type { ActivityDeps } from './deps';
+import { metricGone, translated } from './failures';
+
+/** Bookkeeping the API reads: metric state, schedule and the import-run history. */
+export function createBookkeepingActivities({ db, logger }: ActivityDeps) {
+  return {
+    /** Initial workflow state from the metric row. */
+    loadMetricSchedule({ metricId }: { metricId: string }): Promise<Omit<CarriedState, 'pendingImport'>> {
+      return translated(logger, 'loadMetricSchedule', async () => {
+        const [metric] = await db.select().from(metrics).where(eq(metrics.id, metricId));
+        if (!metric) throw metricGone(metricId);
+        return {
+          schedule: { importTime: metric.importTime, timeZone: metric.timeZone },
+          paused: metric.state === 'paused',
+          state: metric.state,
+        };
+      });
+    },
+
+    /** Records the start of an import with a snapshot of the source config; idempotent by run id. */
+    startImportRun(input: { importRunId: string; metricId: string; kind: ImportKind; scheduledFor: string }): Promise<{ integrationId: string }> {
+      return translated(logger, 'startImportRun', async () => {
+        const [metric] = await db.select().from(metrics).where(eq(metrics.id, input.metricId));
+        if (!metric) throw metricGone(input.metricId);
+        await db.transaction(async (tx) => {
+          await tx
+            .insert(importRuns)
+            .values({
+              id: input.importRunId,
+              workspaceId: metric.workspaceId,
+              metricId: metric.id,
+              kind: input.kind,
+              scheduledFor: new Date(input.scheduledFor),
+              lookId: metric.lookId,
+              dateField: metric.dateField,
+              valueField: metric.valueField,
+              configVersion: metric.configVersion,
+            })
+            .onConflictDoNothing();
+          if (input.kind === 'backfill' || input.kind === 'config_change') {
+            await tx.update(metrics).set({ state: 'backfilling', updatedAt: new Date() }).where(eq(metrics.id, metric.id));
+          }
+        });
+        return { integrationId: metric.integrationId };
+      });
+    },
+
+    finishImportRun(input: { importRunId: string; succeeded: boolean; error?: string; metricState: MetricState }): Promise<void> {
+      return translated(logger, 'finishImportRun', async () => {
+        await db.transaction(async (tx) => {
+          const [run] = await tx
+            .update(importRuns)
+            .set({ status: input.succeeded ? 'succeeded' : 'failed', finishedAt: sql`coalesce(${importRuns.finishedAt}, now())`, error: input.error ?? null })
+            .where(eq(importRuns.id, input.importRunId))
+            .returning({ metricId: importRuns.metricId });
+          if (!run) return;
+          await tx
+            .update(metrics)
+            .set({
+              state: input.metricState,
+              lastError: input.error ?? null,
+              ...(input.succeeded ? { lastImportAt: new Date() } : {}),
+              updatedAt: new Date(),
+            })
+            .where(eq(metrics.id, run.metricId));
+        });
+      });
+    },
+
+    saveMetricState(input: { metricId: string; state?: MetricState; schedule?: ImportSchedule; nextImportAt?: string | null }): Promise<void> {
+      return translated(logger, 'saveMetricState', async () => {
+        await db
+          .update(metrics)
+          .set({
+            ...(input.state ? { state: input.state } : {}),
+            ...(input.schedule ? { importTime: input.schedule.importTime, timeZone: input.schedule.timeZone } : {}),
+            ...(input.nextImportAt !== undefined ? { nextImportAt: input.nextImportAt === null ? null : new Date(input.nextImportAt) } : {}),
+            updatedAt: new Date(),
+          })
+          .where(and(eq(metrics.id, input.metricId)));
+      });
+    },
+
+    /** Runs as a local activity: the instant lands in history, so tzdata changes cannot alter replay. */
+    computeNextImportAt(input: { afterMs: number; schedule: ImportSchedule }): Promise<{ atMs: number }> {
+      return Promise.resolve({ atMs: nextImportAt(input.afterMs, input.schedule) });
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { WorkflowGatewayError } from '../temporal/metric-workflow-gateway';
+import { apiKeyAuth } from './auth';
+import type { ApiDeps } from './deps';
+import type { AppEnv } from './env';
+import { ApiError, fieldErrors, problemResponse, type ErrorCode } from './errors';
+import { registerRoutes } from './routes';
+
+export type App = OpenAPIHono<AppEnv>;
+
+/** Largest JSON body accepted; every request body of this API is a few hundred bytes. */
+const maxBodyBytes = 64 * 1024;
+
+export function createApp(deps: ApiDeps): App {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const errors = fieldErrors(result.target === 'json' ? 'body' : result.target, result.error);
+        const detail = errors.map((e) => `${e.pointer.split('/').slice(2).join('.') || e.pointer}: ${e.message}`).join('; ');
+        return problemResponse(c, 'validation_failed', detail, errors);
+      }
+      return undefined;
+    },
+  });
+
+  app.use('*', requestId());
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    deps.logger.info(
+      { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      'request',
+    );
+  });
+  app.use('/v1/*', bodyLimit({ maxSize: maxBodyBytes, onError: (c) => problemResponse(c, 'payload_too_large', `Request bodies are limited to ${maxBodyBytes / 1024} KB.`) }));
+  app.use('/v1/*', requireJsonBody);
+  app.use('/v1/*', apiKeyAuth(deps.db));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A workspace API key: `Authorization: Bearer mi_live_…`',
+  });
+  registerRoutes(app, deps);
+  app.doc('/openapi.json', {
+    openapi: '3.0.3',
+    info: {
+      title: 'metric-importer API',
+      version: '1.0.0',
+      description: 'Connect Looker, choose a Look and its date and value fields, and get its whole history plus a new datapoint every day.',
+    },
+    servers: [{ url: '/' }],
+  });
+
+  app.notFound((c) => problemResponse(c, 'not_found', `No route ${c.req.method} ${c.req.path}.`));
+  app.onError((error, c) => handleError(error, c, deps));
+  return app;
+}
+
+/** Bodies must be JSON: a form or text body gets 415 rather than a confusing validation error. */
+async function requireJsonBody(c: Context<AppEnv>, next: () => Promise<void>) {
+  const hasBody = c.req.header('content-length') !== '0' && (c.req.header('content-length') !== undefined || c.req.header('transfer-encoding') !== undefined);
+  if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && hasBody) {
+    const type = c.req.header('content-type') ?? '';
+    if (!/^application\/(.+\+)?json\b/i.test(type)) {
+      throw new ApiError('unsupported_media_type', `Send the body as JSON with "Content-Type: application/json" (got "${type || 'none'}").`);
+    }
+  }
+  await next();
+}
+
+const gatewayCodes: Record<WorkflowGatewayError['kind'], ErrorCode> = {
+  not_found: 'conflict',
+  already_exists: 'conflict',
+  rejected: 'unprocessable',
+  unavailable: 'upstream_unavailable',
+};
+
+function handleError(error: Error, c: Context<AppEnv>, deps: ApiDeps): Response {
+  if (error instanceof ApiError) return problemResponse(c, error.code, error.detail, error.errors);
+  if (error instanceof WorkflowGatewayError) return problemResponse(c, gatewayCodes[error.kind], error.message);
+  if (error instanceof HTTPException) {
+    if (error.status === 400) {
+      return problemResponse(c, 'validation_failed', 'The body is not valid JSON.', [{ pointer: '/body', message: 'malformed JSON' }]);
+    }
+    if (error.status === 413) return problemResponse(c, 'payload_too_large', 'Request body too large.');
+    return problemResponse(c, error.status === 401 ? 'unauthorized' : 'internal', error.message);
+  }
+  deps.logger.error({ requestId: c.get('requestId'), err: error }, 'unhandled error');
+  return problemResponse(c, 'internal', 'Something went wrong on our side; quote the request id when reporting it.');
+}

@@ -1,0 +1,27 @@
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { MiddlewareHandler } from 'hono';
+import { hashApiKey } from '../crypto/api-keys';
+import type { Db } from '../db/client';
+import { apiKeys } from '../db/schema';
+import type { AppEnv } from './env';
+import { ApiError } from './errors';
+
+/** Bearer API keys scoped to one workspace; only the key's hash is looked up. */
+export function apiKeyAuth(db: Db): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match?.[1]) {
+      throw new ApiError('unauthorized', 'Send the API key as "Authorization: Bearer <key>".');
+    }
+    const [key] = await db
+      .select({ id: apiKeys.id, workspaceId: apiKeys.workspaceId })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.keyHash, hashApiKey(match[1])), isNull(apiKeys.revokedAt)));
+    if (!key) throw new ApiError('unauthorized', 'The API key is unknown or was revoked.');
+    c.set('principal', { workspaceId: key.workspaceId, apiKeyId: key.id });
+    // Best effort: last-use bookkeeping must never fail a request.
+    void db.update(apiKeys).set({ lastUsedAt: sql`now()` }).where(eq(apiKeys.id, key.id)).catch(() => undefined);
+    await next();
+  };
+}

@@ -1,0 +1,22 @@
+import type { SecretBox } from '../crypto/secret-box';
+import type { Db } from '../db/client';
+import type { LookerClientFactory } from '../looker/client-factory';
+import type { Logger } from '../logger';
+import type { MetricWorkflowGateway } from '../temporal/metric-workflow-gateway';
+
+export interface ApiDeps {
+  db: Db;
+  secretBox: SecretBox;
+  lookerClients: LookerClientFactory;
+  workflows: MetricWorkflowGateway;
+  logger: Logger;
+  /** Hosts:ports the API may reach although private or loopback (LOOKER_ALLOWED_HOSTS). */
+  lookerAllowedHosts: readonly string[];
+  /** Base URL of the Temporal Web UI, for links from metric reads. */
+  temporalUiUrl?: string;
+  temporalNamespace: string;
+  /** Enables the admin routes that create workspaces and their first key. */
+  adminToken?: string;
+  /** Reachability probes for /healthz. */
+  probes: { postgres(): Promise<boolean>; temporal(): Promise<boolean> };
+}

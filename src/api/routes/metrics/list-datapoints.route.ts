@@ -1,0 +1,71 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { and, asc, eq, gt, gte, lte } from 'drizzle-orm';
+import { findMetric } from '../../../db/repositories/metrics';
+import { datapoints } from '../../../db/schema';
+import type { App } from '../../app';
+import type { ApiDeps } from '../../deps';
+import { ApiError, problemResponses } from '../../errors';
+import { DatapointSchema, IdParam } from '../../schemas';
+
+const isoDate = z.iso.date();
+
+const QuerySchema = z.object({
+  from: isoDate.optional().openapi({ example: '2026-01-01', description: 'First date included.' }),
+  to: isoDate.optional().openapi({ example: '2026-12-31', description: 'Last date included.' }),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  after: isoDate.optional().openapi({ description: 'Cursor: the nextCursor of the previous page.' }),
+  format: z.enum(['json', 'csv']).default('json').openapi({ description: 'csv returns every datapoint in the range as text/csv, without paging.' }),
+});
+
+const DatapointPageSchema = z
+  .object({ data: z.array(DatapointSchema), nextCursor: z.string().nullable() })
+  .openapi('DatapointPage');
+
+export const listDatapointsRoute = createRoute({
+  method: 'get',
+  path: '/v1/metrics/{id}/datapoints',
+  tags: ['Datapoints'],
+  summary: "A metric's datapoints in a date range",
+  security: [{ bearerAuth: [] }],
+  request: { params: IdParam, query: QuerySchema },
+  responses: {
+    200: {
+      description: 'Datapoints in date order',
+      content: {
+        'application/json': { schema: DatapointPageSchema },
+        'text/csv': { schema: z.string().openapi({ example: 'date,value\n2026-11-28,1088.5\n' }) },
+      },
+    },
+    ...problemResponses,
+  },
+});
+
+export function registerListDatapoints(app: App, deps: ApiDeps): void {
+  app.openapi(listDatapointsRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const query = c.req.valid('query');
+    if (query.from && query.to && query.from > query.to) {
+      throw ApiError.field('validation_failed', '/query/from', `from (${query.from}) is after to (${query.to})`);
+    }
+    const metric = await findMetric(deps.db, c.get('principal').workspaceId, id);
+    if (!metric) throw new ApiError('not_found', `Metric ${id} does not exist in this workspace.`);
+    const range = and(
+      eq(datapoints.metricId, metric.id),
+      query.from ? gte(datapoints.date, query.from) : undefined,
+      query.to ? lte(datapoints.date, query.to) : undefined,
+    );
+    if (query.format === 'csv') {
+      const rows = await deps.db.select({ date: datapoints.date, value: datapoints.value }).from(datapoints).where(range).orderBy(asc(datapoints.date));
+      const csv = ['date,value', ...rows.map((row) => `${row.date},${row.value}`)].join('\n') + '\n';
+      return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="metric-${metric.id}.csv"` });
+    }
+    const rows = await deps.db
+      .select({ date: datapoints.date, value: datapoints.value })
+      .from(datapoints)
+      .where(and(range, query.after ? gt(datapoints.date, query.after) : undefined))
+      .orderBy(asc(datapoints.date))
+      .limit(query.limit + 1);
+    const page = rows.slice(0, query.limit);
+    return c.json({ data: page, nextCursor: rows.length > query.limit ? (page.at(-1)?.date ?? null) : null }, 200);
+  });
+}

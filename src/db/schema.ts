@@ -1,0 +1,175 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  date,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+export const workspaces = pgTable('workspaces', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  createdAt: createdAt(),
+});
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** First characters of the key, shown so people can tell keys apart. */
+    prefix: text('prefix').notNull(),
+    /** SHA-256 of the key; the key itself is shown once and never stored. */
+    keyHash: text('key_hash').notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('api_keys_key_hash_idx').on(t.keyHash), index('api_keys_workspace_idx').on(t.workspaceId)],
+);
+
+export const integrations = pgTable(
+  'integrations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    type: text('type', { enum: ['looker'] }).notNull().default('looker'),
+    /** Canonical form, always ending in /api/4.0. */
+    apiEndpoint: text('api_endpoint').notNull(),
+    clientId: text('client_id').notNull(),
+    /** AES-256-GCM sealed string; it embeds the key id used, so keys can rotate. */
+    clientSecretSealed: text('client_secret_sealed').notNull(),
+    secretKeyId: text('secret_key_id').notNull(),
+    lastCheckAt: timestamp('last_check_at', { withTimezone: true }),
+    lastCheckOk: boolean('last_check_ok'),
+    lastCheckMessage: text('last_check_message'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('integrations_workspace_idx').on(t.workspaceId)],
+);
+
+/** One live token per integration, shared by every worker so N workers cost one login. */
+export const lookerTokens = pgTable('looker_tokens', {
+  integrationId: uuid('integration_id')
+    .primaryKey()
+    .references(() => integrations.id, { onDelete: 'cascade' }),
+  accessTokenSealed: text('access_token_sealed').notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  updatedAt: updatedAt(),
+});
+
+export const metricStates = ['backfilling', 'active', 'paused', 'needs_attention'] as const;
+export type MetricState = (typeof metricStates)[number];
+
+export const metrics = pgTable(
+  'metrics',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    integrationId: uuid('integration_id')
+      .notNull()
+      .references(() => integrations.id, { onDelete: 'restrict' }),
+    name: text('name').notNull(),
+    lookId: text('look_id').notNull(),
+    dateField: text('date_field').notNull(),
+    valueField: text('value_field').notNull(),
+    importTime: text('import_time').notNull().default('06:00'),
+    timeZone: text('time_zone').notNull().default('UTC'),
+    state: text('state', { enum: metricStates }).notNull().default('backfilling'),
+    /** Bumped on every source change so a stale import cannot overwrite a newer config's data. */
+    configVersion: integer('config_version').notNull().default(1),
+    lastImportAt: timestamp('last_import_at', { withTimezone: true }),
+    nextImportAt: timestamp('next_import_at', { withTimezone: true }),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('metrics_workspace_idx').on(t.workspaceId), index('metrics_integration_idx').on(t.integrationId)],
+);
+
+export const datapoints = pgTable(
+  'datapoints',
+  {
+    metricId: uuid('metric_id')
+      .notNull()
+      .references(() => metrics.id, { onDelete: 'cascade' }),
+    date: date('date', { mode: 'string' }).notNull(),
+    value: numeric('value').notNull(),
+    importRunId: uuid('import_run_id').notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.metricId, t.date] })],
+);
+
+export const importRunKinds = ['backfill', 'scheduled', 'manual', 'config_change'] as const;
+export type ImportRunKind = (typeof importRunKinds)[number];
+export const importRunStatuses = ['running', 'succeeded', 'failed'] as const;
+export type ImportRunStatus = (typeof importRunStatuses)[number];
+
+export const importRuns = pgTable(
+  'import_runs',
+  {
+    id: uuid('id').primaryKey(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    metricId: uuid('metric_id')
+      .notNull()
+      .references(() => metrics.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: importRunKinds }).notNull(),
+    status: text('status', { enum: importRunStatuses }).notNull().default('running'),
+    /** Workflow time the run was due: under time skipping only this is the workflow's clock. */
+    scheduledFor: timestamp('scheduled_for', { withTimezone: true }).notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().default(sql`now()`),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    lookId: text('look_id').notNull(),
+    dateField: text('date_field').notNull(),
+    valueField: text('value_field').notNull(),
+    configVersion: integer('config_version').notNull(),
+    rowsRead: integer('rows_read'),
+    inserted: integer('inserted'),
+    updated: integer('updated'),
+    unchanged: integer('unchanged'),
+    deleted: integer('deleted'),
+    skipped: integer('skipped'),
+    skipReasons: jsonb('skip_reasons').$type<Record<string, number>>(),
+    warnings: jsonb('warnings').$type<string[]>(),
+    firstDate: date('first_date', { mode: 'string' }),
+    lastDate: date('last_date', { mode: 'string' }),
+    error: text('error'),
+  },
+  (t) => [index('import_runs_metric_idx').on(t.metricId, t.startedAt)],
+);
+
+/** Rows parsed from one Look run, waiting to be merged into datapoints by the upsert activity. */
+export const stagedDatapoints = pgTable(
+  'staged_datapoints',
+  {
+    importRunId: uuid('import_run_id')
+      .notNull()
+      .references(() => importRuns.id, { onDelete: 'cascade' }),
+    date: date('date', { mode: 'string' }).notNull(),
+    value: numeric('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.importRunId, t.date] })],
+);

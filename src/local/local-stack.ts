@@ -1,0 +1,138 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Worker } from '@temporalio/worker';
+import { createApp } from '../api/app';
+import { type Config } from '../config/env';
+import { runMigrations } from '../db/migrate';
+import type { Logger } from '../logger';
+import { startLookerEmulator, type LookerEmulator } from '../looker-emulator';
+import { startApiServer, type ApiServer } from '../runtime/api-server';
+import { activitiesFor, apiDepsFor, createServices, type Services } from '../runtime/services';
+import { findOrInstallTemporalBinary } from '../temporal/binaries';
+import { connectTemporalClient, connectWorkerConnection } from '../temporal/connection';
+import { createMetricWorkflowGateway } from '../temporal/metric-workflow-gateway';
+import { createMetricWorker } from '../temporal/worker';
+import { ensureDemoSetup } from './demo-setup';
+import { startEmbeddedPostgres } from './embedded-postgres';
+import { loadOrCreateLocalSecrets } from './local-secrets';
+import { defaultDataDir, defaultToolsDir } from './paths';
+import { startTemporalDevServer } from './temporal-dev-server';
+
+export const demoLookerCredentials = { clientId: 'demo-client-id', clientSecret: 'demo-client-secret' };
+
+export interface LocalStack {
+  apiUrl: string;
+  temporalUiUrl: string | undefined;
+  apiKey: string;
+  demoIntegrationId: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Local mode: every piece the service needs, started in order on embedded defaults (Postgres,
+ * the Temporal dev server, the Looker emulator), then the API and a worker in this process.
+ * Each piece is skipped when its production setting (DATABASE_URL, TEMPORAL_ADDRESS) is given.
+ */
+export async function startLocalStack(config: Config, logger: Logger): Promise<LocalStack> {
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) {
+      await stop().catch((error: unknown) => logger.warn({ err: error }, 'error while stopping'));
+    }
+  };
+  try {
+    const dataDir = path.resolve(config.DATA_DIR ?? defaultDataDir);
+    await mkdir(dataDir, { recursive: true });
+    const secrets = await loadOrCreateLocalSecrets(dataDir);
+
+    let databaseUrl = config.DATABASE_URL;
+    if (!databaseUrl) {
+      const postgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), database: 'metric_importer', logger });
+      stops.push(() => postgres.stop());
+      databaseUrl = postgres.url;
+      logger.info('embedded Postgres started');
+    }
+    await runMigrations(databaseUrl).catch((error: unknown) => {
+      throw new Error(`DATABASE_URL: cannot migrate the database (${error instanceof Error ? error.message : String(error)})`);
+    });
+
+    let temporalAddress = config.TEMPORAL_ADDRESS;
+    let temporalUiUrl = config.TEMPORAL_UI_URL;
+    if (!temporalAddress) {
+      const binary = await findOrInstallTemporalBinary('cli', { toolsDir: defaultToolsDir, onProgress: (message) => logger.info(message) });
+      const server = await startTemporalDevServer({
+        binary,
+        port: config.TEMPORAL_PORT,
+        uiPort: config.TEMPORAL_UI_PORT,
+        dbFilename: path.join(dataDir, 'temporal.sqlite'),
+        logger,
+      });
+      stops.push(() => server.stop());
+      temporalAddress = server.address;
+      temporalUiUrl ??= server.uiUrl;
+      logger.info({ address: temporalAddress }, 'Temporal dev server started');
+    }
+
+    const emulator: LookerEmulator = await startLookerEmulator({
+      host: '127.0.0.1',
+      port: config.LOOKER_EMULATOR_PORT,
+      ...demoLookerCredentials,
+    }).catch((error: unknown) => {
+      throw new Error(`LOOKER_EMULATOR_PORT: the Looker emulator cannot listen on ${config.LOOKER_EMULATOR_PORT} (${error instanceof Error ? error.message : String(error)})`);
+    });
+    stops.push(() => emulator.close());
+
+    // Local mode admits its own emulator through the SSRF guard, and nothing else private.
+    const emulatorHost = `127.0.0.1:${emulator.port}`;
+    const services: Services = createServices({
+      databaseUrl,
+      databasePoolSize: config.DATABASE_POOL_SIZE,
+      encryptionKeys: config.ENCRYPTION_KEYS ?? secrets.encryptionKeys,
+      lookerAllowedHosts: [...config.LOOKER_ALLOWED_HOSTS, emulatorHost],
+      lookerMaxRows: config.LOOKER_MAX_ROWS,
+      lookerTimeoutSeconds: config.LOOKER_TIMEOUT_SECONDS,
+      logger,
+    });
+    stops.push(() => services.close());
+
+    const apiKey = config.LOCAL_API_KEY ?? secrets.apiKey;
+    const demo = await ensureDemoSetup(services.database.db, services.secretBox, {
+      apiKey,
+      emulatorApiUrl: emulator.apiUrl,
+      ...demoLookerCredentials,
+    });
+
+    const temporalSettings = { address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, apiKey: config.TEMPORAL_API_KEY };
+    const temporal = await connectTemporalClient(temporalSettings);
+    stops.push(() => temporal.close());
+    const workerConnection = await connectWorkerConnection(temporalSettings, logger);
+    stops.push(() => workerConnection.close());
+    const worker: Worker = await createMetricWorker({
+      connection: workerConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      activities: activitiesFor(services),
+      logger,
+    });
+    const running = worker.run();
+    stops.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    });
+
+    const app = createApp(
+      apiDepsFor(services, {
+        workflows: createMetricWorkflowGateway(temporal.client),
+        temporalUiUrl,
+        temporalNamespace: config.TEMPORAL_NAMESPACE,
+        adminToken: config.ADMIN_TOKEN,
+      }),
+    );
+    const server: ApiServer = await startApiServer(app, { host: config.HOST, port: config.PORT });
+    stops.push(() => server.close());
+
+    return { apiUrl: server.url, temporalUiUrl, apiKey, demoIntegrationId: demo.integrationId, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

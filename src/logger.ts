@@ -1,0 +1,34 @@
+import { pino, type Logger as PinoLogger } from 'pino';
+
+export type Logger = Pick<PinoLogger, 'info' | 'warn' | 'error' | 'debug' | 'child'>;
+
+/**
+ * Structured JSON logs on stdout. Secret-bearing keys are redacted as a second line of defence:
+ * code must never log secrets in the first place.
+ */
+export function createLogger(options: { level?: string; name?: string } = {}): Logger {
+  return pino({
+    name: options.name ?? 'metric-importer',
+    level: options.level ?? 'info',
+    redact: {
+      paths: [
+        'clientSecret',
+        '*.clientSecret',
+        'client_secret',
+        '*.client_secret',
+        'accessToken',
+        '*.accessToken',
+        'access_token',
+        '*.access_token',
+        'authorization',
+        '*.authorization',
+        'apiKey',
+        '*.apiKey',
+      ],
+      censor: '[redacted]',
+    },
+  });
+}
+
+/** A logger that drops everything, for tests and library defaults. */
+export const silentLogger: Logger = pino({ level: 'silent' });

@@ -1,0 +1,53 @@
+import { eq } from 'drizzle-orm';
+import type { Dispatcher } from 'undici';
+import type { SecretBox } from '../crypto/secret-box';
+import type { Db } from '../db/client';
+import { integrations } from '../db/schema';
+import { LookerClient } from './client';
+import { createPostgresTokenStore } from './postgres-token-store';
+import { createMemoryTokenStore } from './token-store';
+
+export interface LookerCredentials {
+  apiEndpoint: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface LookerClientFactory {
+  /** A client for a saved integration; its token lives in the shared Postgres store. */
+  forIntegration(integrationId: string): Promise<LookerClient | undefined>;
+  /** A client for credentials not saved yet (testing them before saving). */
+  forCredentials(credentials: LookerCredentials): LookerClient;
+}
+
+/** Where the integration's client secret is decrypted: only inside the process that calls Looker. */
+export function clientSecretAad(integrationId: string): string {
+  return `integration-secret:${integrationId}`;
+}
+
+export function createLookerClientFactory(deps: {
+  db: Db;
+  secretBox: SecretBox;
+  dispatcher: Dispatcher;
+  requestTimeoutMs?: number;
+  runTimeoutMs?: number;
+}): LookerClientFactory {
+  const timeouts = { requestTimeoutMs: deps.requestTimeoutMs, runTimeoutMs: deps.runTimeoutMs };
+  return {
+    async forIntegration(integrationId) {
+      const [row] = await deps.db.select().from(integrations).where(eq(integrations.id, integrationId));
+      if (!row) return undefined;
+      return new LookerClient({
+        apiEndpoint: row.apiEndpoint,
+        clientId: row.clientId,
+        clientSecret: deps.secretBox.decrypt(row.clientSecretSealed, clientSecretAad(row.id)),
+        dispatcher: deps.dispatcher,
+        tokenStore: createPostgresTokenStore({ db: deps.db, secretBox: deps.secretBox, integrationId }),
+        ...timeouts,
+      });
+    },
+    forCredentials(credentials) {
+      return new LookerClient({ ...credentials, dispatcher: deps.dispatcher, tokenStore: createMemoryTokenStore(), ...timeouts });
+    },
+  };
+}

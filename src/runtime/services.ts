@@ -1,0 +1,103 @@
+import { sql } from 'drizzle-orm';
+import type { Dispatcher } from 'undici';
+import { createActivities } from '../activities';
+import type { ApiDeps } from '../api/deps';
+import { createSecretBox, parseEncryptionKeys, type SecretBox } from '../crypto/secret-box';
+import { createDatabase, type Database } from '../db/client';
+import { createGuardedDispatcher } from '../looker/address-guard';
+import { createLookerClientFactory, type LookerClientFactory } from '../looker/client-factory';
+import type { Logger } from '../logger';
+import type { MetricWorkflowGateway } from '../temporal/metric-workflow-gateway';
+
+export interface ServiceSettings {
+  databaseUrl: string;
+  databasePoolSize: number;
+  encryptionKeys: string;
+  lookerAllowedHosts: readonly string[];
+  lookerMaxRows: number;
+  lookerTimeoutSeconds: number;
+  logger: Logger;
+}
+
+/** What both the API and the worker need, built once per process. */
+export interface Services {
+  database: Database;
+  secretBox: SecretBox;
+  dispatcher: Dispatcher;
+  lookerClients: LookerClientFactory;
+  settings: ServiceSettings;
+  close(): Promise<void>;
+}
+
+export function createServices(settings: ServiceSettings): Services {
+  const secretBox = createSecretBox(parseEncryptionKeysOrExplain(settings.encryptionKeys));
+  const database = createDatabase(settings.databaseUrl, { max: settings.databasePoolSize });
+  const dispatcher = createGuardedDispatcher({
+    allowedHosts: settings.lookerAllowedHosts,
+    headersTimeoutMs: settings.lookerTimeoutSeconds * 1000,
+    bodyTimeoutMs: settings.lookerTimeoutSeconds * 1000,
+  });
+  const lookerClients = createLookerClientFactory({
+    db: database.db,
+    secretBox,
+    dispatcher,
+    runTimeoutMs: settings.lookerTimeoutSeconds * 1000,
+  });
+  return {
+    database,
+    secretBox,
+    dispatcher,
+    lookerClients,
+    settings,
+    close: async () => {
+      await dispatcher.close();
+      await database.close();
+    },
+  };
+}
+
+function parseEncryptionKeysOrExplain(value: string) {
+  try {
+    return parseEncryptionKeys(value);
+  } catch (error) {
+    throw new Error(`ENCRYPTION_KEYS: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+export function activitiesFor(services: Services) {
+  return createActivities({
+    db: services.database.db,
+    sql: services.database.sql,
+    lookerClients: services.lookerClients,
+    logger: services.settings.logger,
+    maxRows: services.settings.lookerMaxRows,
+  });
+}
+
+export function apiDepsFor(
+  services: Services,
+  extra: { workflows: MetricWorkflowGateway; temporalUiUrl?: string; temporalNamespace: string; adminToken?: string },
+): ApiDeps {
+  return {
+    db: services.database.db,
+    secretBox: services.secretBox,
+    lookerClients: services.lookerClients,
+    workflows: extra.workflows,
+    logger: services.settings.logger,
+    lookerAllowedHosts: services.settings.lookerAllowedHosts,
+    temporalUiUrl: extra.temporalUiUrl,
+    temporalNamespace: extra.temporalNamespace,
+    adminToken: extra.adminToken,
+    probes: {
+      postgres: async () => {
+        try {
+          await services.database.db.execute(sql`select 1`);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      temporal: () => extra.workflows.reachable(),
+    },
+  };
+}

@@ -1,0 +1,7 @@
+/** The one task queue every metric workflow and activity runs on. */
+export const TASK_QUEUE = 'metric-import';
+
+/** Workflow ids derive from the metric id, so starting twice can never create two workflows. */
+export function metricWorkflowId(metricId: string): string {
+  return `metric-import/${metricId}`;
+}

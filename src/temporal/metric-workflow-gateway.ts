@@ -1,0 +1,118 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { TASK_QUEUE, metricWorkflowId } from '../shared/ids';
+import { getStatus, importNow, pause, resume, updateSchedule, updateSourceConfig } from '../shared/messages';
+import { ImportStateKey, IntegrationIdKey, MetricIdKey, WorkspaceIdKey } from '../shared/search-attributes';
+import type { ImportSchedule, MetricStatus, SourceConfigChange } from '../shared/types';
+import type { metricImportWorkflow } from '../workflows/metric-import.workflow';
+
+export type GatewayErrorKind = 'not_found' | 'already_exists' | 'rejected' | 'unavailable';
+
+/** Domain-level failures of the workflow gateway; the API maps each to one problem code. */
+export class WorkflowGatewayError extends Error {
+  constructor(
+    readonly kind: GatewayErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'WorkflowGatewayError';
+  }
+}
+
+export interface MetricWorkflowRef {
+  metricId: string;
+  workspaceId: string;
+  integrationId: string;
+}
+
+/** Domain verbs over the per-metric workflow, so the API never handles SDK errors itself. */
+export interface MetricWorkflowGateway {
+  start(metric: MetricWorkflowRef): Promise<{ workflowId: string }>;
+  status(metricId: string): Promise<MetricStatus>;
+  updateSourceConfig(metricId: string, change: SourceConfigChange): Promise<{ configVersion: number }>;
+  updateSchedule(metricId: string, schedule: ImportSchedule): Promise<{ nextImportAt: string | null }>;
+  pause(metricId: string): Promise<MetricStatus>;
+  resume(metricId: string): Promise<MetricStatus>;
+  importNow(metricId: string): Promise<void>;
+  terminate(metricId: string, reason: string): Promise<void>;
+  /** Is the Temporal frontend answering? For /healthz. */
+  reachable(): Promise<boolean>;
+}
+
+export function createMetricWorkflowGateway(client: Client, options: { taskQueue?: string } = {}): MetricWorkflowGateway {
+  const handle = (metricId: string) => client.workflow.getHandle<typeof metricImportWorkflow>(metricWorkflowId(metricId));
+  return {
+    start: (metric) =>
+      translate(async () => {
+        const workflowId = metricWorkflowId(metric.metricId);
+        await client.workflow.start<typeof metricImportWorkflow>('metricImportWorkflow', {
+          workflowId,
+          taskQueue: options.taskQueue ?? TASK_QUEUE,
+          args: [{ metricId: metric.metricId }],
+          workflowIdConflictPolicy: 'FAIL',
+          typedSearchAttributes: [
+            { key: MetricIdKey, value: metric.metricId },
+            { key: IntegrationIdKey, value: metric.integrationId },
+            { key: WorkspaceIdKey, value: metric.workspaceId },
+            { key: ImportStateKey, value: 'backfilling' },
+          ],
+        });
+        return { workflowId };
+      }),
+    status: (metricId) => translate(() => handle(metricId).query(getStatus)),
+    updateSourceConfig: (metricId, change) => translate(() => handle(metricId).executeUpdate(updateSourceConfig, { args: [change] })),
+    updateSchedule: (metricId, schedule) => translate(() => handle(metricId).executeUpdate(updateSchedule, { args: [schedule] })),
+    pause: (metricId) => translate(() => handle(metricId).executeUpdate(pause)),
+    resume: (metricId) => translate(() => handle(metricId).executeUpdate(resume)),
+    importNow: (metricId) => translate(() => handle(metricId).signal(importNow)),
+    terminate: (metricId, reason) =>
+      translate(async () => {
+        try {
+          await handle(metricId).terminate(reason);
+        } catch (error) {
+          // Already gone is what deleting wants.
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        }
+      }),
+    reachable: async () => {
+      try {
+        await client.connection.workflowService.getSystemInfo({}, );
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+async function translate<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) {
+      throw new WorkflowGatewayError('not_found', 'The metric has no running import workflow.');
+    }
+    if (error instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new WorkflowGatewayError('already_exists', 'An import workflow already runs for this metric.');
+    }
+    if (error instanceof WorkflowUpdateFailedError) {
+      const cause = error.cause;
+      throw new WorkflowGatewayError('rejected', cause instanceof Error ? rootMessage(cause) : error.message);
+    }
+    if (error instanceof Error && /UNAVAILABLE|DEADLINE_EXCEEDED|connect/i.test(error.message)) {
+      throw new WorkflowGatewayError('unavailable', 'Temporal is unavailable; try again shortly.');
+    }
+    throw error;
+  }
+}
+
+/** The innermost failure message: an update failing in an activity nests ActivityFailure → ApplicationFailure. */
+function rootMessage(error: Error): string {
+  let current: Error = error;
+  while (current.cause instanceof Error) current = current.cause;
+  return current.message;
+}

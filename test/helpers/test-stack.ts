@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createApp } from '../../src/api/app';
+import { generateEncryptionKey } from '../../src/crypto/secret-box';
+import { createWorkspaceWithKey } from '../../src/db/repositories/workspaces';
+import { createLogger, silentLogger, type Logger } from '../../src/logger';
+import { startLookerEmulator, type LookerEmulator } from '../../src/looker-emulator';
+import { startApiServer, type ApiServer } from '../../src/runtime/api-server';
+import { activitiesFor, apiDepsFor, createServices, type Services } from '../../src/runtime/services';
+import { connectTemporalClient, connectWorkerConnection } from '../../src/temporal/connection';
+import { createMetricWorkflowGateway, type MetricWorkflowGateway } from '../../src/temporal/metric-workflow-gateway';
+import { createMetricWorker } from '../../src/temporal/worker';
+
+export const emulatorCredentials = { clientId: 'test-client-id', clientSecret: 'test-client-secret-d41d8cd98f00b204' };
+
+export interface HttpResult<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface TestStack {
+  apiUrl: string;
+  apiKey: string;
+  workspaceId: string;
+  services: Services;
+  client: Client;
+  gateway: MetricWorkflowGateway;
+  emulator: LookerEmulator;
+  taskQueue: string;
+  /** Calls the API over HTTP with the workspace's key (or `apiKey`). */
+  http<T = unknown>(method: string, path: string, body?: unknown, options?: { apiKey?: string; headers?: Record<string, string> }): Promise<HttpResult<T>>;
+  /** Starts one more worker on the stack's task queue (e.g. a second worker process stand-in). */
+  startWorker(): Promise<{ worker: Worker; stop(): Promise<void> }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole service against real infrastructure: the global setup's Postgres and Temporal (or a
+ * time-skipping environment's), the Looker emulator, a worker on its own task queue and the API
+ * over HTTP on a free loopback port.
+ */
+export async function startTestStack(
+  options: {
+    temporal?: { client: Client; connection: NativeConnection; namespace?: string };
+    seed?: string;
+    maxRows?: number;
+    logger?: Logger;
+    tokenTtlSeconds?: number;
+  } = {},
+): Promise<TestStack> {
+  const stops: (() => Promise<void>)[] = [];
+  // TEST_LOG_LEVEL=info shows the service's logs while debugging a test.
+  const logger = options.logger ?? (process.env.TEST_LOG_LEVEL ? createLogger({ level: process.env.TEST_LOG_LEVEL }) : silentLogger);
+  const emulator = await startLookerEmulator({
+    ...emulatorCredentials,
+    seed: options.seed === undefined ? undefined : (await import('../../src/looker-emulator')).loadSeed(options.seed),
+    tokenTtlSeconds: options.tokenTtlSeconds,
+  });
+  stops.push(() => emulator.close());
+  const services = createServices({
+    databaseUrl: inject('databaseUrl'),
+    databasePoolSize: 10,
+    encryptionKeys: `test:${generateEncryptionKey()}`,
+    lookerAllowedHosts: [`127.0.0.1:${emulator.port}`],
+    lookerMaxRows: options.maxRows ?? 1_000_000,
+    lookerTimeoutSeconds: 30,
+    logger,
+  });
+  stops.push(() => services.close());
+
+  let client: Client;
+  let connection: NativeConnection;
+  const namespace = options.temporal?.namespace ?? 'default';
+  if (options.temporal) {
+    ({ client, connection } = options.temporal);
+  } else {
+    const settings = { address: inject('temporalAddress'), namespace };
+    const temporal = await connectTemporalClient(settings);
+    stops.push(() => temporal.close());
+    client = temporal.client;
+    connection = await connectWorkerConnection(settings, logger);
+    stops.push(() => connection.close());
+  }
+
+  const taskQueue = `test-${randomUUID()}`;
+  const gateway = createMetricWorkflowGateway(client, { taskQueue });
+  const startWorker = async () => {
+    const worker = await createMetricWorker({ connection, namespace, activities: activitiesFor(services), logger, taskQueue });
+    const running = worker.run();
+    const stop = async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    };
+    return { worker, stop };
+  };
+  const first = await startWorker();
+  stops.push(() => first.stop());
+
+  const app = createApp(apiDepsFor(services, { workflows: gateway, temporalNamespace: namespace, temporalUiUrl: 'http://127.0.0.1:8233' }));
+  const server: ApiServer = await startApiServer(app, { host: '127.0.0.1', port: 0 });
+  stops.push(() => server.close());
+
+  const { workspaceId, apiKey } = await createWorkspaceWithKey(services.database.db, { name: `test ${taskQueue}` });
+
+  const http: TestStack['http'] = async (method, path, body, requestOptions = {}) => {
+    const headers: Record<string, string> = { authorization: `Bearer ${requestOptions.apiKey ?? apiKey}`, ...requestOptions.headers };
+    if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Not JSON (CSV, empty): keep the text.
+    }
+    return { status: response.status, headers: response.headers, body: parsed as never, text };
+  };
+
+  return {
+    apiUrl: server.url,
+    apiKey,
+    workspaceId,
+    services,
+    client,
+    gateway,
+    emulator,
+    taskQueue,
+    http,
+    startWorker,
+    stop: async () => {
+      for (const stop of stops.reverse()) await stop();
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined) or the deadline passes. */
+export async function eventually<T>(check: () => Promise<T | undefined>, { timeoutMs = 30_000, intervalMs = 200 } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`condition not met within ${timeoutMs} ms`, { cause: lastError });
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
