@@ -10,10 +10,6 @@ runMain(async () => {
   process.stdout.write(banner(stack));
   const signal = await shutdownSignal();
   logger.info({ signal }, 'stopping');
-  // A second Ctrl-C, or a stop that hangs, must still end the process.
-  const force = setTimeout(() => process.exit(1), 9000);
-  force.unref();
-  process.once('SIGINT', () => process.exit(1));
   await stack.stop();
   logger.info('stopped');
 });

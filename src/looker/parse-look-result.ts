@@ -481,8 +481,9 @@ function isoDate(year: number, month: number, day: number): string {
 function readValue(cell: unknown, field: string): string | { skip: SkipReason } {
   const value = cellValue(cell);
   if (isPlainObject(value)) {
-    // A pivoted measure is an object keyed by pivot value ({"complete": 5} or {"complete": {"value": 5}}).
-    const keys = Object.keys(value);
+    // A pivoted measure is an object keyed by pivot value ({"complete": 5} or {"complete": {"value": 5}}),
+    // possibly under the pivot field's name first ({"orders.status": {"complete": 5}}).
+    const keys = pivotKeys(value);
     if (keys.length === 0) return { skip: 'null_value' };
     throw pivotedValueError(field, keys);
   }
@@ -492,6 +493,13 @@ function readValue(cell: unknown, field: string): string | { skip: SkipReason } 
   const text = value.trim();
   if (CANONICAL_DECIMAL.test(text)) return text;
   return normaliseDecimal(text) ?? { skip: looksFormatted(text) ? 'formatted_number' : 'not_a_number' };
+}
+
+function pivotKeys(cell: Record<string, unknown>): string[] {
+  const entries = Object.entries(cell);
+  const [only] = entries;
+  if (entries.length === 1 && only && isPlainObject(only[1]) && !('value' in only[1])) return Object.keys(only[1]);
+  return Object.keys(cell);
 }
 
 /** Already in normal form: the fast path for large results. */

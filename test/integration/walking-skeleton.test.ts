@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { ImportStateKey, MetricIdKey } from '../../src/shared/search-attributes';
-import { eventually, startTestStack, emulatorCredentials, type TestStack } from '../helpers/test-stack';
+import { eventually } from '../helpers/eventually';
+import { startTestStack, emulatorCredentials, type TestStack } from '../helpers/test-stack';
 
 interface Integration { id: string; apiEndpoint: string; hasClientSecret: boolean }
 interface Metric { id: string; workflowId: string; state: string }

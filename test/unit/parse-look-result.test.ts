@@ -279,6 +279,7 @@ describe('parseLookRows: errors a Looker user can act on', () => {
     ['json', { complete: 5, cancelled: 1 }],
     ['json with null pivot cells', { complete: null, cancelled: null }],
     ['json_detail', { complete: { value: 5 }, cancelled: { value: null } }],
+    ['json nested under the pivot field', { 'orders.status': { complete: 5, cancelled: 1 } }],
   ])('rejects a pivoted value field (%s)', (_format, cell) => {
     const error = failure(rowsOf(['2020-01-01', cell]));
     expect(error).toMatchObject({ code: 'pivoted_value_field', field: VALUE });

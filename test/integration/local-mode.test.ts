@@ -1,0 +1,147 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { freePort, isPortInUse } from '../../src/local/free-port';
+import { eventually } from '../helpers/eventually';
+
+/**
+ * `npm start` as a user runs it: the real entry point in a child process, on embedded defaults,
+ * stopped with SIGINT as Ctrl-C would, then started again on the same data.
+ */
+const entry = path.resolve('src/cli/start-local.ts');
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startLocal(env: Record<string, string>): Started {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+function processesUsing(dataDir: string): string[] {
+  const list = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return list.split('\n').filter((line) => line.includes(dataDir));
+}
+
+describe('local mode (npm start)', () => {
+  const dirs: string[] = [];
+  const children: ChildProcess[] = [];
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function ports() {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'metric-importer-local-'));
+    // Postgres runs as its own user when the tests run as root: it must be able to enter the folder.
+    await chmod(dataDir, 0o755);
+    dirs.push(dataDir);
+    return {
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      TEMPORAL_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      LOOKER_EMULATOR_PORT: String(await freePort()),
+      TEMPORAL_CLI_PATH: inject('temporalCliPath'),
+    };
+  }
+
+  it('serves the walkthrough, stops every process on Ctrl-C, and keeps data and workflows across restarts', async () => {
+    const env = await ports();
+    const first = startLocal(env);
+    children.push(first.child);
+    await eventually(async () => (first.output().includes('metric-importer is running') ? true : undefined), { timeoutMs: 180_000 });
+    const apiKey = /API key\s+(\S+)/.exec(first.output())?.[1];
+    const body = /-d '(\{.*\})'/.exec(first.output())?.[1];
+    expect(apiKey).toMatch(/^mi_live_/);
+    expect(body).toBeDefined();
+    const api = `http://127.0.0.1:${env.PORT}`;
+    const auth = { authorization: `Bearer ${apiKey}` };
+
+    const health = await fetch(`${api}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok', postgres: 'up', temporal: 'up' });
+    expect((await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`)).status).toBe(200);
+
+    // Walkthrough step 2, exactly as printed.
+    const created = await fetch(`${api}/v1/metrics`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body });
+    expect(created.status).toBe(202);
+    const metric = (await created.json()) as { id: string; workflowId: string };
+    const datapoints = await eventually(async () => {
+      const page = (await (await fetch(`${api}/v1/metrics/${metric.id}/datapoints?limit=10000`, { headers: auth })).json()) as { data: unknown[] };
+      return page.data.length >= 700 ? page.data : undefined;
+    });
+
+    const listed = execFileSync(
+      inject('temporalCliPath'),
+      ['workflow', 'list', '--address', `127.0.0.1:${env.TEMPORAL_PORT}`, '--query', `MetricId='${metric.id}'`, '--output', 'json'],
+      { encoding: 'utf8' },
+    );
+    expect(listed).toContain(metric.workflowId);
+
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+    for (const port of [env.PORT, env.TEMPORAL_PORT, env.TEMPORAL_UI_PORT, env.LOOKER_EMULATOR_PORT]) {
+      expect(await isPortInUse(Number(port))).toBe(false);
+    }
+    expect(processesUsing(env.DATA_DIR)).toEqual([]);
+
+    const second = startLocal(env);
+    children.push(second.child);
+    await eventually(async () => (second.output().includes('metric-importer is running') ? true : undefined), { timeoutMs: 180_000 });
+    expect(second.output()).toContain(apiKey);
+    const again = (await (await fetch(`${api}/v1/metrics/${metric.id}/datapoints?limit=10000`, { headers: auth })).json()) as { data: unknown[] };
+    expect(again.data).toEqual(datapoints);
+    const running = execFileSync(
+      inject('temporalCliPath'),
+      ['workflow', 'describe', '--address', `127.0.0.1:${env.TEMPORAL_PORT}`, '--workflow-id', metric.workflowId, '--output', 'json'],
+      { encoding: 'utf8' },
+    );
+    expect(running).toMatch(/WORKFLOW_EXECUTION_STATUS_RUNNING|"status":\s*"Running"/i);
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+    expect(processesUsing(env.DATA_DIR)).toEqual([]);
+  });
+
+  it.each([
+    ['a malformed DATABASE_URL', { DATABASE_URL: 'postgres//oops' }, /^metric-importer: .*DATABASE_URL: /],
+    ['an unreachable Temporal', { TEMPORAL_ADDRESS: '127.0.0.1:1' }, /^metric-importer: TEMPORAL_ADDRESS: cannot reach Temporal at 127\.0\.0\.1:1/],
+  ])('stops with one clear line for %s', async (_case, bad, expected) => {
+    const started = startLocal({ ...(await ports()), ...bad });
+    children.push(started.child);
+    expect(await started.exited).toBe(1);
+    const lines = started.output().trim().split('\n').filter((line) => !line.startsWith('{'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(expected);
+  });
+
+  it('stops with one clear line naming PORT when the API port is taken', async () => {
+    const env = await ports();
+    const blocker = net.createServer().listen(Number(env.PORT), '127.0.0.1');
+    await new Promise((resolve) => blocker.once('listening', resolve));
+    try {
+      const started = startLocal(env);
+      children.push(started.child);
+      expect(await started.exited).toBe(1);
+      const lines = started.output().trim().split('\n').filter((line) => !line.startsWith('{'));
+      expect(lines).toEqual([`metric-importer: PORT: port ${env.PORT} on 127.0.0.1 is already in use; stop what uses it or set PORT to a free port`]);
+      expect(processesUsing(env.DATA_DIR)).toEqual([]);
+    } finally {
+      blocker.close();
+    }
+  });
+});

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/env';
+
+describe('configuration', () => {
+  it('runs on embedded defaults with an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ PORT: 3000, HOST: '127.0.0.1', TEMPORAL_NAMESPACE: 'default', LOOKER_ALLOWED_HOSTS: [] });
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.TEMPORAL_ADDRESS).toBeUndefined();
+  });
+
+  it('parses lists and numbers', () => {
+    const config = loadConfig({ PORT: '8080', LOOKER_ALLOWED_HOSTS: 'Looker.Internal:19999, 10.0.0.5 ,', LOOKER_MAX_ROWS: '5000' });
+    expect(config.PORT).toBe(8080);
+    expect(config.LOOKER_ALLOWED_HOSTS).toEqual(['looker.internal:19999', '10.0.0.5']);
+    expect(config.LOOKER_MAX_ROWS).toBe(5000);
+  });
+
+  it.each([
+    ['DATABASE_URL', 'garbage', /DATABASE_URL: must be a URL like postgres:\/\//],
+    ['DATABASE_URL', 'mysql://u:p@h/db', /DATABASE_URL: must be a URL like postgres:\/\//],
+    ['TEMPORAL_ADDRESS', 'http://localhost:7233', /TEMPORAL_ADDRESS: must be host:port/],
+    ['PORT', '70000', /PORT: /],
+    ['PORT', 'abc', /PORT: /],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL: /],
+    ['ADMIN_TOKEN', 'short', /ADMIN_TOKEN: must be at least 24 characters/],
+  ])('rejects %s=%s with one line naming the variable', (name, value, message) => {
+    const error = (() => {
+      try {
+        loadConfig({ [name]: value });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('never echoes secrets or database passwords in the error', () => {
+    expect(() => loadConfig({ ADMIN_TOKEN: 'tiny-secret' })).toThrow(/\[redacted\]/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://user:hunter2@/db', ADMIN_TOKEN: 'tiny-secret' })).not.toThrow(/hunter2|tiny-secret/);
+  });
+});
