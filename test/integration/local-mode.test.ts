@@ -64,7 +64,7 @@ describe('local mode (npm start)', () => {
     const env = await ports();
     const first = startLocal(env);
     children.push(first.child);
-    await eventually(async () => (first.output().includes('metric-importer is running') ? true : undefined), { timeoutMs: 180_000 });
+    await eventually(() => Promise.resolve(first.output().includes('metric-importer is running') ? true : undefined), { timeoutMs: 180_000 });
     const apiKey = /API key\s+(\S+)/.exec(first.output())?.[1];
     const body = /-d '(\{.*\})'/.exec(first.output())?.[1];
     expect(apiKey).toMatch(/^mi_live_/);
@@ -102,7 +102,7 @@ describe('local mode (npm start)', () => {
 
     const second = startLocal(env);
     children.push(second.child);
-    await eventually(async () => (second.output().includes('metric-importer is running') ? true : undefined), { timeoutMs: 180_000 });
+    await eventually(() => Promise.resolve(second.output().includes('metric-importer is running') ? true : undefined), { timeoutMs: 180_000 });
     expect(second.output()).toContain(apiKey);
     const again = (await (await fetch(`${api}/v1/metrics/${metric.id}/datapoints?limit=10000`, { headers: auth })).json()) as { data: unknown[] };
     expect(again.data).toEqual(datapoints);

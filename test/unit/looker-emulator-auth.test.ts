@@ -33,7 +33,7 @@ describe('POST /login', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     const body = (await res.json()) as Record<string, unknown>;
-    expect(body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600, refresh_token: null });
+    expect(body).toEqual({ access_token: expect.any(String) as unknown, token_type: 'Bearer', expires_in: 3600, refresh_token: null });
     expect(body.access_token).toMatch(/^[A-Za-z0-9]{40}$/);
   });
 

@@ -35,7 +35,7 @@ describe('/__emulator over HTTP', () => {
     const created = await control('POST', '/faults', { type: 'error', status: 503, count: 1, match: { path: '/looks/1' } });
     expect(created.status).toBe(201);
     const fault = (await created.json()) as Json;
-    expect(fault).toMatchObject({ id: expect.any(String), type: 'error', status: 503, remaining: 1, hits: 0, active: true });
+    expect(fault).toMatchObject({ id: expect.any(String) as unknown, type: 'error', status: 503, remaining: 1, hits: 0, active: true });
     expect((await api('/looks/1')).status).toBe(503);
     const listed = (await (await control('GET', '/faults')).json()) as Json[];
     expect(listed).toEqual([expect.objectContaining({ id: fault.id, hits: 1, active: false })]);
