@@ -1,4 +1,4 @@
-import { pino, type Logger as PinoLogger } from 'pino';
+import { pino, type DestinationStream, type Logger as PinoLogger, type LoggerOptions } from 'pino';
 
 export type Logger = Pick<PinoLogger, 'info' | 'warn' | 'error' | 'debug' | 'child'>;
 
@@ -6,8 +6,8 @@ export type Logger = Pick<PinoLogger, 'info' | 'warn' | 'error' | 'debug' | 'chi
  * Structured JSON logs on stdout. Secret-bearing keys are redacted as a second line of defence:
  * code must never log secrets in the first place.
  */
-export function createLogger(options: { level?: string; name?: string } = {}): Logger {
-  return pino({
+export function createLogger(options: { level?: string; name?: string; /** Default stdout; tests pass a buffer. */ destination?: DestinationStream } = {}): Logger {
+  const settings: LoggerOptions = {
     name: options.name ?? 'metric-importer',
     level: options.level ?? 'info',
     redact: {
@@ -27,7 +27,8 @@ export function createLogger(options: { level?: string; name?: string } = {}): L
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }
 
 /** A logger that drops everything, for tests and library defaults. */

@@ -26,9 +26,9 @@ export function toApplicationFailure(error: unknown): ApplicationFailure {
   }
   if (error instanceof Error && error.name === 'PostgresError') {
     const code = 'code' in error ? String(error.code) : 'unknown';
-    return ApplicationFailure.create({ type: 'DatabaseError', message: `Database error (SQLSTATE ${code}).` });
+    return ApplicationFailure.create({ type: FailureType.Database, message: `Database error (SQLSTATE ${code}).` });
   }
-  return ApplicationFailure.create({ type: 'InternalError', message: error instanceof Error ? `${error.name}: internal error` : 'internal error' });
+  return ApplicationFailure.create({ type: FailureType.Internal, message: error instanceof Error ? `${error.name}: internal error` : 'internal error' });
 }
 
 export function metricGone(metricId: string): ApplicationFailure {

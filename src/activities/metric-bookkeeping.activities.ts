@@ -8,21 +8,29 @@ import { metricGone, translated } from './failures';
 /** Bookkeeping the API reads: metric state, schedule and the import-run history. */
 export function createBookkeepingActivities({ db, logger }: ActivityDeps) {
   return {
-    /** Initial workflow state from the metric row. */
-    loadMetricSchedule({ metricId }: { metricId: string }): Promise<Omit<CarriedState, 'pendingImport'>> {
+    /** The first run's schedule and pause flag, from the metric row. */
+    loadMetricSchedule({ metricId }: { metricId: string }): Promise<Pick<CarriedState, 'schedule' | 'paused'>> {
       return translated(logger, 'loadMetricSchedule', async () => {
         const [metric] = await db.select().from(metrics).where(eq(metrics.id, metricId));
         if (!metric) throw metricGone(metricId);
         return {
           schedule: { importTime: metric.importTime, timeZone: metric.timeZone },
           paused: metric.state === 'paused',
-          state: metric.state,
         };
       });
     },
 
-    /** Records the start of an import with a snapshot of the source config; idempotent by run id. */
-    startImportRun(input: { importRunId: string; metricId: string; kind: ImportKind; scheduledFor: string }): Promise<{ integrationId: string }> {
+    /**
+     * Records the start of an import with a snapshot of the source config, and the metric state the
+     * workflow publishes with it; idempotent by run id.
+     */
+    startImportRun(input: {
+      importRunId: string;
+      metricId: string;
+      kind: ImportKind;
+      scheduledFor: string;
+      metricState: MetricState;
+    }): Promise<{ integrationId: string }> {
       return translated(logger, 'startImportRun', async () => {
         const [metric] = await db.select().from(metrics).where(eq(metrics.id, input.metricId));
         if (!metric) throw metricGone(input.metricId);
@@ -41,9 +49,7 @@ export function createBookkeepingActivities({ db, logger }: ActivityDeps) {
               configVersion: metric.configVersion,
             })
             .onConflictDoNothing();
-          if (input.kind === 'backfill' || input.kind === 'config_change') {
-            await tx.update(metrics).set({ state: 'backfilling', updatedAt: new Date() }).where(eq(metrics.id, metric.id));
-          }
+          await tx.update(metrics).set({ state: input.metricState, updatedAt: new Date() }).where(eq(metrics.id, metric.id));
         });
         return { integrationId: metric.integrationId };
       });

@@ -1,10 +1,13 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { except } from 'hono/combine';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { WorkflowGatewayError } from '../temporal/metric-workflow-gateway';
+import { adminAuth } from './admin-auth';
 import { apiKeyAuth } from './auth';
+import { registerDocsPage } from './docs-page';
 import type { ApiDeps } from './deps';
 import type { AppEnv } from './env';
 import { ApiError, fieldErrors, problemResponse, type ErrorCode } from './errors';
@@ -14,13 +17,15 @@ export type App = OpenAPIHono<AppEnv>;
 
 /** Largest JSON body accepted; every request body of this API is a few hundred bytes. */
 const maxBodyBytes = 64 * 1024;
+const tooLargeDetail = `Request bodies are limited to ${maxBodyBytes / 1024} KB.`;
+const tooLargeError = { pointer: '/body', message: `larger than ${maxBodyBytes / 1024} KB` };
 
 export function createApp(deps: ApiDeps): App {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
-        const errors = fieldErrors(result.target === 'json' ? 'body' : result.target, result.error);
-        const detail = errors.map((e) => `${e.pointer.split('/').slice(2).join('.') || e.pointer}: ${e.message}`).join('; ');
+        const errors = fieldErrors(result.target, result.error);
+        const detail = errors.map((e) => `${e.pointer.split('/').slice(2).join('.') || e.pointer.slice(1)}: ${e.message}`).join('; ');
         return problemResponse(c, 'validation_failed', detail, errors);
       }
       return undefined;
@@ -36,14 +41,21 @@ export function createApp(deps: ApiDeps): App {
       'request',
     );
   });
-  app.use('/v1/*', bodyLimit({ maxSize: maxBodyBytes, onError: (c) => problemResponse(c, 'payload_too_large', `Request bodies are limited to ${maxBodyBytes / 1024} KB.`) }));
+  app.use('/v1/*', bodyLimit({ maxSize: maxBodyBytes, onError: (c) => problemResponse(c, 'payload_too_large', tooLargeDetail, [tooLargeError]) }));
   app.use('/v1/*', requireJsonBody);
-  app.use('/v1/*', apiKeyAuth(deps.db));
+  // Admin routes take the operator's ADMIN_TOKEN instead of a workspace key.
+  app.use('/v1/*', except('/v1/admin/*', apiKeyAuth(deps.db)));
+  app.use('/v1/admin/*', adminAuth(deps.adminToken));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
     description: 'A workspace API key: `Authorization: Bearer mi_live_…`',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: "The operator's ADMIN_TOKEN; the admin routes answer 404 when it is not configured.",
   });
   registerRoutes(app, deps);
   app.doc('/openapi.json', {
@@ -55,6 +67,7 @@ export function createApp(deps: ApiDeps): App {
     },
     servers: [{ url: '/' }],
   });
+  registerDocsPage(app);
 
   app.notFound((c) => problemResponse(c, 'not_found', `No route ${c.req.method} ${c.req.path}.`));
   app.onError((error, c) => handleError(error, c, deps));
@@ -67,7 +80,7 @@ async function requireJsonBody(c: Context<AppEnv>, next: () => Promise<void>) {
   if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && hasBody) {
     const type = c.req.header('content-type') ?? '';
     if (!/^application\/(.+\+)?json\b/i.test(type)) {
-      throw new ApiError('unsupported_media_type', `Send the body as JSON with "Content-Type: application/json" (got "${type || 'none'}").`);
+      throw ApiError.field('unsupported_media_type', '/headers/content-type', `send the body as JSON with "Content-Type: application/json" (got "${type || 'none'}")`);
     }
   }
   await next();
@@ -87,7 +100,7 @@ function handleError(error: Error, c: Context<AppEnv>, deps: ApiDeps): Response 
     if (error.status === 400) {
       return problemResponse(c, 'validation_failed', 'The body is not valid JSON.', [{ pointer: '/body', message: 'malformed JSON' }]);
     }
-    if (error.status === 413) return problemResponse(c, 'payload_too_large', 'Request body too large.');
+    if (error.status === 413) return problemResponse(c, 'payload_too_large', tooLargeDetail, [tooLargeError]);
     return problemResponse(c, error.status === 401 ? 'unauthorized' : 'internal', error.message);
   }
   deps.logger.error({ requestId: c.get('requestId'), err: error }, 'unhandled error');

@@ -92,6 +92,12 @@ export const problemResponses = {
   503: { description: 'Postgres or Temporal unavailable', content: problemContent },
 } as const;
 
+/** Extra errors of routes that take a JSON body. */
+export const bodyProblemResponses = {
+  413: { description: 'Body larger than the limit', content: problemContent },
+  415: { description: 'Body is not JSON', content: problemContent },
+} as const;
+
 export const conflictResponse = { 409: { description: 'Conflicts with the current state', content: problemContent } } as const;
 export const unprocessableResponse = {
   422: { description: 'Looker or the workflow refused the change', content: problemContent },
@@ -117,12 +123,16 @@ export function problemResponse(c: Context, code: ErrorCode, detail: string, err
   });
 }
 
+/** Request parts as OpenAPI names them, used as the first segment of every pointer. */
+const pointerRoots: Record<string, string> = { json: 'body', param: 'path', header: 'headers' };
+
 /** zod issues → field errors with JSON pointers into the request part that failed. */
 export function fieldErrors(target: string, error: z.ZodError): FieldError[] {
+  const root = pointerRoots[target] ?? target;
   return error.issues.map((issue) => {
     const path = issue.path.map(String);
     const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-    const pointer = ['', target, ...path, ...unknownKeys.slice(0, 1)].join('/');
+    const pointer = ['', root, ...path, ...unknownKeys.slice(0, 1)].join('/');
     const message =
       issue.code === 'unrecognized_keys'
         ? `unknown propert${unknownKeys.length > 1 ? 'ies' : 'y'} ${unknownKeys.join(', ')}; remove ${unknownKeys.length > 1 ? 'them' : 'it'}`

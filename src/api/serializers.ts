@@ -1,5 +1,8 @@
+import type { ApiKeyRow } from '../db/repositories/api-keys';
+import type { ImportRunRow } from '../db/repositories/import-runs';
 import type { IntegrationRow } from '../db/repositories/integrations';
 import type { MetricRow } from '../db/repositories/metrics';
+import type { WorkspaceRow } from '../db/repositories/workspaces';
 import { metricWorkflowId } from '../shared/ids';
 
 /** The only way an integration leaves the API: the sealed secret is never mapped. */
@@ -34,5 +37,48 @@ export function metricView(row: MetricRow) {
     workflowId: metricWorkflowId(row.id),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export function workspaceView(row: WorkspaceRow) {
+  return { id: row.id, name: row.name, createdAt: row.createdAt.toISOString() };
+}
+
+/** Never the hash, never the key: only what identifies a key. */
+export function apiKeyView(row: ApiKeyRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    createdAt: row.createdAt.toISOString(),
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+  };
+}
+
+export function importRunView(row: ImportRunRow) {
+  return {
+    id: row.id,
+    kind: row.kind,
+    status: row.status,
+    scheduledFor: row.scheduledFor.toISOString(),
+    startedAt: row.startedAt.toISOString(),
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+    lookId: row.lookId,
+    dateField: row.dateField,
+    valueField: row.valueField,
+    counts: {
+      rowsRead: row.rowsRead,
+      inserted: row.inserted,
+      updated: row.updated,
+      unchanged: row.unchanged,
+      deleted: row.deleted,
+      skipped: row.skipped,
+    },
+    skipReasons: row.skipReasons,
+    warnings: row.warnings ?? [],
+    firstDate: row.firstDate,
+    lastDate: row.lastDate,
+    error: row.error,
   };
 }

@@ -5,7 +5,7 @@ import type { Db } from '../db/client';
 import { integrations } from '../db/schema';
 import { LookerClient } from './client';
 import { createPostgresTokenStore } from './postgres-token-store';
-import { createMemoryTokenStore } from './token-store';
+import { createMemoryTokenStore, type TokenStore } from './token-store';
 
 export interface LookerCredentials {
   apiEndpoint: string;
@@ -33,6 +33,17 @@ export function createLookerClientFactory(deps: {
   runTimeoutMs?: number;
 }): LookerClientFactory {
   const timeouts = { requestTimeoutMs: deps.requestTimeoutMs, runTimeoutMs: deps.runTimeoutMs };
+  // One store per integration for the whole process, so concurrent activities of one integration
+  // join one refresh (one lock waiter, one login) instead of queueing on the advisory lock.
+  const tokenStores = new Map<string, TokenStore>();
+  const tokenStoreFor = (integrationId: string): TokenStore => {
+    let store = tokenStores.get(integrationId);
+    if (!store) {
+      store = createPostgresTokenStore({ db: deps.db, secretBox: deps.secretBox, integrationId });
+      tokenStores.set(integrationId, store);
+    }
+    return store;
+  };
   return {
     async forIntegration(integrationId) {
       const [row] = await deps.db.select().from(integrations).where(eq(integrations.id, integrationId));
@@ -42,7 +53,7 @@ export function createLookerClientFactory(deps: {
         clientId: row.clientId,
         clientSecret: deps.secretBox.decrypt(row.clientSecretSealed, clientSecretAad(row.id)),
         dispatcher: deps.dispatcher,
-        tokenStore: createPostgresTokenStore({ db: deps.db, secretBox: deps.secretBox, integrationId }),
+        tokenStore: tokenStoreFor(row.id),
         ...timeouts,
       });
     },

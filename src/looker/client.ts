@@ -1,6 +1,6 @@
 import { errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { LookerError, lookerErrors } from './errors';
-import type { TokenStore, StoredToken } from './token-store';
+import { isTokenFresh, type StoredToken, type TokenStore } from './token-store';
 
 export interface LookerClientOptions {
   /** Canonical endpoint ending in /api/4.0 (see api-endpoint.ts). */
@@ -14,6 +14,9 @@ export interface LookerClientOptions {
   requestTimeoutMs?: number;
   /** Timeout for Look runs, which wait on the customer's warehouse. */
   runTimeoutMs?: number;
+  /** Largest response body read; a bigger one fails instead of exhausting the worker's memory. Default 256 MiB. */
+  maxResponseBytes?: number;
+  /** Clock for token expiry (tests move it to reach the expiry margin). */
   now?: () => number;
 }
 
@@ -48,8 +51,10 @@ export interface LookerFieldMeta {
   is_timeframe?: boolean;
 }
 
-/** Tokens are treated as expired this long before Looker says, so a call never races the expiry. */
-const expiryMarginMs = 60_000;
+/** Looker's own error messages are quoted in ours, cut to this length. */
+const maxQuotedLength = 300;
+/** Access tokens the client remembers for scrubbing error messages (the live one and a few before it). */
+const rememberedTokens = 8;
 
 type Query = Record<string, string | number | boolean | undefined>;
 
@@ -67,117 +72,152 @@ interface RawResponse {
   body: string;
 }
 
-/** A Looker API 4.0 client that behaves like the official SDKs: form login, Bearer token, string ids. */
+/**
+ * A Looker API 4.0 client that behaves like the official SDKs: form login, Bearer token, string ids.
+ * Every failure is a LookerError of one type per failure kind (see docs/looker-client.md), except
+ * an AddressRefusedError from the SSRF guard. Error messages and stacks never contain the client
+ * secret or an access token, even when a server echoes them back.
+ */
 export class LookerClient {
   private readonly requestTimeoutMs: number;
   private readonly runTimeoutMs: number;
+  private readonly maxResponseBytes: number;
   private readonly now: () => number;
+  private readonly knownTokens: string[] = [];
 
   constructor(private readonly options: LookerClientOptions) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.runTimeoutMs = options.runTimeoutMs ?? 300_000;
+    this.maxResponseBytes = options.maxResponseBytes ?? 256 * 1024 * 1024;
     this.now = options.now ?? Date.now;
   }
 
   /** Unauthenticated probe: tells a Looker API apart from any other web server. */
-  async versions(): Promise<{ lookerReleaseVersion: string; apiVersions: string[] }> {
-    const response = await this.send('/versions', { auth: false });
-    if (response.status !== 200) {
-      throw lookerErrors.notLooker(`GET /versions answered HTTP ${response.status}`);
-    }
-    const body = parseJson(response.body, () => lookerErrors.notLooker('GET /versions did not return JSON'));
-    if (!isRecord(body) || !isRecord(body.current_version) || typeof body.looker_release_version !== 'string') {
-      throw lookerErrors.notLooker('GET /versions did not describe Looker API versions');
-    }
-    const supported = Array.isArray(body.supported_versions) ? body.supported_versions : [];
-    return {
-      lookerReleaseVersion: body.looker_release_version,
-      apiVersions: supported.filter(isRecord).map((v) => String(v.version)),
-    };
+  versions(): Promise<{ lookerReleaseVersion: string; apiVersions: string[] }> {
+    return this.guard(async () => {
+      const response = await this.send('/versions', { auth: false });
+      throwForRedirect(response);
+      if (response.status !== 200) {
+        throw lookerErrors.notLooker(`GET /versions answered HTTP ${response.status}`);
+      }
+      return parseVersions(response);
+    });
   }
 
   /** Makes sure a valid token is in the shared store and returns only its expiry. */
-  async ensureToken(): Promise<{ expiresAt: Date }> {
-    const token = await this.currentToken();
-    return { expiresAt: token.expiresAt };
-  }
-
-  async me(): Promise<LookerUser> {
-    const body = await this.getJson('/user', { query: { fields: 'id,display_name,first_name,last_name,email' } });
-    if (!isRecord(body) || body.id === undefined) throw lookerErrors.malformed('GET /user returned no user');
-    const name = [body.first_name, body.last_name].filter((part) => typeof part === 'string' && part).join(' ');
-    return {
-      id: scalarString(body.id),
-      displayName: typeof body.display_name === 'string' ? body.display_name : name || null,
-      email: typeof body.email === 'string' ? body.email : null,
-    };
-  }
-
-  /** Looks matching `title` (case-insensitive, substring), one page at a time. */
-  async searchLooks(options: { title?: string; limit: number; offset: number }): Promise<{ looks: LookSummary[]; hasMore: boolean }> {
-    const body = await this.getJson('/looks/search', {
-      query: {
-        title: options.title ? `%${escapeLike(options.title)}%` : undefined,
-        fields: 'id,title,description,folder(id,name),updated_at',
-        sorts: 'title',
-        limit: options.limit,
-        offset: options.offset,
-      },
+  ensureToken(): Promise<{ expiresAt: Date }> {
+    return this.guard(async () => {
+      const token = await this.currentToken();
+      return { expiresAt: token.expiresAt };
     });
-    if (!Array.isArray(body)) throw lookerErrors.malformed('GET /looks/search did not return a list');
-    return { looks: body.filter(isRecord).map(toLookSummary), hasMore: body.length === options.limit };
   }
 
-  async getLook(lookId: string): Promise<LookDetail> {
-    const body = await this.getJson(`/looks/${encodeURIComponent(lookId)}`, { notFound: () => lookerErrors.lookNotFound(lookId) });
-    if (!isRecord(body) || !isRecord(body.query)) throw lookerErrors.malformed(`GET /looks/${lookId} returned no query`);
-    const query = body.query;
-    return {
-      ...toLookSummary(body),
-      model: scalarString(query.model),
-      explore: scalarString(query.view),
-      fields: stringArray(query.fields),
-      pivots: stringArray(query.pivots),
-      queryLimit: query.limit === undefined || query.limit === null ? null : scalarString(query.limit),
-    };
+  me(): Promise<LookerUser> {
+    return this.guard(async () => {
+      const { body } = await this.getJson('/user', { query: { fields: 'id,display_name,first_name,last_name,email' } });
+      if (!isRecord(body) || body.id === undefined || body.id === null) throw lookerErrors.malformed('GET /user returned no user');
+      const name = [body.first_name, body.last_name].filter((part) => typeof part === 'string' && part).join(' ');
+      return {
+        id: scalarString(body.id),
+        displayName: typeof body.display_name === 'string' ? body.display_name : name || null,
+        email: typeof body.email === 'string' ? body.email : null,
+      };
+    });
+  }
+
+  /**
+   * Looks whose title contains `title` (case-insensitive), one page at a time, sorted by title.
+   * `%` and `_` in `title` act as Looker's LIKE wildcards (Looker documents no escape), which can
+   * only widen the match. `hasMore` comes from X-Total-Count when Looker sends it, else from a
+   * full page.
+   */
+  searchLooks(options: { title?: string; limit: number; offset: number }): Promise<{ looks: LookSummary[]; hasMore: boolean }> {
+    return this.guard(async () => {
+      const { body, headers } = await this.getJson('/looks/search', {
+        query: {
+          title: options.title ? `%${options.title}%` : undefined,
+          fields: 'id,title,description,folder(id,name),updated_at',
+          sorts: 'title',
+          limit: options.limit,
+          offset: options.offset,
+        },
+      });
+      if (!Array.isArray(body)) throw lookerErrors.malformed('GET /looks/search did not return a list');
+      const total = Number(headerValue(headers['x-total-count']) ?? Number.NaN);
+      const hasMore = Number.isInteger(total) ? options.offset + body.length < total : body.length >= options.limit;
+      return { looks: body.filter(isRecord).map(toLookSummary), hasMore };
+    });
+  }
+
+  getLook(lookId: string): Promise<LookDetail> {
+    return this.guard(async () => {
+      const { body } = await this.getJson(`/looks/${encodeURIComponent(lookId)}`, { notFound: () => lookerErrors.lookNotFound(lookId) });
+      if (!isRecord(body) || !isRecord(body.query)) throw lookerErrors.malformed(`GET /looks/${lookId} returned no query`);
+      const query = body.query;
+      return {
+        ...toLookSummary(body),
+        model: scalarString(query.model),
+        explore: scalarString(query.view),
+        fields: stringArray(query.fields),
+        pivots: stringArray(query.pivots),
+        queryLimit: query.limit === undefined || query.limit === null ? null : scalarString(query.limit),
+      };
+    });
   }
 
   /** The Look's fields with types, from a one-row json_detail run (covers table calculations too). */
-  async lookFields(lookId: string): Promise<LookerFieldMeta[]> {
-    const body = await this.getJson(`/looks/${encodeURIComponent(lookId)}/run/json_detail`, {
-      query: { limit: 1, apply_formatting: false, cache: true },
-      timeoutMs: this.runTimeoutMs,
-      notFound: () => lookerErrors.lookNotFound(lookId),
-    });
-    if (!isRecord(body) || !isRecord(body.fields)) throw lookerErrors.malformed('the json_detail result has no fields');
-    const groups = ['dimensions', 'measures', 'table_calculations'] as const;
-    return groups.flatMap((group) => {
-      const entries = (body.fields as Record<string, unknown>)[group];
-      return Array.isArray(entries) ? entries.filter(isRecord).map((field) => toFieldMeta(field, group)) : [];
+  lookFields(lookId: string): Promise<LookerFieldMeta[]> {
+    return this.guard(async () => {
+      const { body } = await this.getJson(`/looks/${encodeURIComponent(lookId)}/run/json_detail`, {
+        query: { limit: 1, apply_formatting: false, cache: true },
+        timeoutMs: this.runTimeoutMs,
+        notFound: () => lookerErrors.lookNotFound(lookId),
+      });
+      if (!isRecord(body) || !isRecord(body.fields)) throw lookerErrors.malformed('the json_detail result has no fields');
+      const groups = ['dimensions', 'measures', 'table_calculations'] as const;
+      return groups.flatMap((group) => {
+        const entries = (body.fields as Record<string, unknown>)[group];
+        return Array.isArray(entries) ? entries.filter(isRecord).map((field) => toFieldMeta(field, group)) : [];
+      });
     });
   }
 
   /** Runs the Look and returns its raw rows (json format, unformatted values). */
-  async runLook(lookId: string, options: { limit: number }): Promise<unknown> {
-    return this.getJson(`/looks/${encodeURIComponent(lookId)}/run/json`, {
-      query: { limit: options.limit, apply_formatting: false, apply_vis: false, cache: true },
-      timeoutMs: this.runTimeoutMs,
-      notFound: () => lookerErrors.lookNotFound(lookId),
+  runLook(lookId: string, options: { limit: number }): Promise<unknown> {
+    return this.guard(async () => {
+      const { body } = await this.getJson(`/looks/${encodeURIComponent(lookId)}/run/json`, {
+        query: { limit: options.limit, apply_formatting: false, apply_vis: false, cache: true },
+        timeoutMs: this.runTimeoutMs,
+        notFound: () => lookerErrors.lookNotFound(lookId),
+      });
+      return body;
     });
   }
 
-  /** Full credential check for the "test connection" screen: Looker API, then login, then the user. */
-  async checkCredentials(): Promise<{ user: LookerUser; lookerReleaseVersion: string }> {
-    const { lookerReleaseVersion } = await this.versions();
-    await this.options.tokenStore.refresh(() => this.login());
-    return { user: await this.me(), lookerReleaseVersion };
+  /**
+   * Full credential check for the "test connection" screen: Looker API, then a real login (never
+   * a token cached from earlier credentials), then the user.
+   */
+  checkCredentials(): Promise<{ user: LookerUser; lookerReleaseVersion: string }> {
+    return this.guard(async () => {
+      const { lookerReleaseVersion } = await this.versions();
+      const stored = await this.options.tokenStore.read();
+      if (stored) this.remember(stored.accessToken);
+      this.remember((await this.options.tokenStore.refresh(() => this.login(), stored?.accessToken)).accessToken);
+      return { user: await this.me(), lookerReleaseVersion };
+    });
   }
 
-  private async getJson(path: string, options: CallOptions & { notFound?: () => LookerError } = {}): Promise<unknown> {
+  /** GETs JSON with the shared token; a 404 is `notFound()` (or "not Looker"), other failures by status. */
+  private async getJson(
+    path: string,
+    options: CallOptions & { notFound?: () => LookerError } = {},
+  ): Promise<{ body: unknown; headers: RawResponse['headers'] }> {
     const response = await this.authorized(path, options);
     if (response.status === 404) throw options.notFound?.() ?? lookerErrors.notLooker(`GET ${path} answered 404`);
-    throwForStatus(response);
-    return parseJson(response.body, () => lookerErrors.malformed(`GET ${path} did not return valid JSON`));
+    this.throwForStatus(response);
+    const body = parseJson(response.body, () => lookerErrors.malformed(`GET ${path} did not return valid JSON`));
+    return { body, headers: response.headers };
   }
 
   /** Sends with the shared token; on 401 invalidates it, logs in once more and retries once. */
@@ -187,15 +227,20 @@ export class LookerClient {
     if (first.status !== 401) return first;
     await this.options.tokenStore.invalidate(token.accessToken);
     const fresh = await this.options.tokenStore.refresh(() => this.login(), token.accessToken);
+    this.remember(fresh.accessToken);
     const second = await this.send(path, { ...options, token: fresh.accessToken });
     if (second.status === 401) throw lookerErrors.tokenExpired();
     return second;
   }
 
+  /** The stored token while it is fresh; otherwise one login shared by every caller (see TokenStore). */
   private async currentToken(): Promise<StoredToken> {
     const stored = await this.options.tokenStore.read();
-    if (stored && stored.expiresAt.getTime() - expiryMarginMs > this.now()) return stored;
-    return this.options.tokenStore.refresh(() => this.login(), stored?.accessToken);
+    if (stored) this.remember(stored.accessToken);
+    if (stored && isTokenFresh(stored, this.now())) return stored;
+    const fresh = await this.options.tokenStore.refresh(() => this.login(), stored?.accessToken);
+    this.remember(fresh.accessToken);
+    return fresh;
   }
 
   private async login(): Promise<StoredToken> {
@@ -210,12 +255,54 @@ export class LookerClient {
       if (isRecord(body) && 'message' in body) throw lookerErrors.credentialsRejected();
       throw lookerErrors.notLooker('POST /login answered 404 without a Looker error body');
     }
-    throwForStatus(response);
-    const body = parseJson(response.body, () => lookerErrors.notLooker('POST /login did not return JSON'));
+    this.throwForStatus(response);
+    const body = parseJson(response.body, () =>
+      // A JSON answer cut short is a transport problem; anything else (an HTML page) is not Looker.
+      isJsonContentType(response) ? lookerErrors.malformed('POST /login returned broken JSON') : lookerErrors.notLooker('POST /login did not return JSON'),
+    );
     if (!isRecord(body) || typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') {
       throw lookerErrors.notLooker('POST /login did not return an access token');
     }
+    this.remember(body.access_token);
     return { accessToken: body.access_token, expiresAt: new Date(this.now() + body.expires_in * 1000) };
+  }
+
+  private throwForStatus(response: RawResponse): void {
+    const { status } = response;
+    if (status >= 200 && status < 300) return;
+    throwForRedirect(response);
+    if (status === 429) throw lookerErrors.rateLimited(retryAfterMs(response.headers['retry-after'], this.now()));
+    if (status === 401) throw lookerErrors.tokenExpired();
+    if (status >= 500) throw lookerErrors.unavailable(`HTTP ${status}`, status);
+    throw lookerErrors.requestRejected(status, lookerMessage(response.body));
+  }
+
+  /** Runs a public method; whatever it throws leaves with the secret and tokens scrubbed. */
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof Error) {
+        error.message = this.scrub(error.message);
+        if (error.stack !== undefined) error.stack = this.scrub(error.stack);
+      }
+      throw error;
+    }
+  }
+
+  /** Replaces the client secret (raw and URL-encoded) and known access tokens in text a server could have echoed. */
+  private scrub(text: string): string {
+    const secret = this.options.clientSecret;
+    const secrets = [secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2), ...this.knownTokens]
+      .filter((value) => value.length >= 4)
+      .sort((a, b) => b.length - a.length);
+    return secrets.reduce((out, value) => out.split(value).join('[redacted]'), text);
+  }
+
+  private remember(token: string): void {
+    if (this.knownTokens.includes(token)) return;
+    this.knownTokens.unshift(token);
+    this.knownTokens.length = Math.min(this.knownTokens.length, rememberedTokens);
   }
 
   private async send(path: string, options: CallOptions & { token?: string }): Promise<RawResponse> {
@@ -232,6 +319,7 @@ export class LookerClient {
     }
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
     try {
+      // undici's request never follows redirects: a 3xx comes back to us and fails (see throwForRedirect).
       const response = await request(url, {
         method: options.method ?? 'GET',
         headers,
@@ -241,33 +329,73 @@ export class LookerClient {
         bodyTimeout: timeoutMs,
         signal: AbortSignal.timeout(timeoutMs),
       });
-      return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
+      return { status: response.statusCode, headers: response.headers, body: await readText(response.body, this.maxResponseBytes) };
     } catch (error) {
       throw toTransportError(error, timeoutMs);
     }
   }
 }
 
-function throwForStatus(response: RawResponse): void {
-  const { status } = response;
-  if (status >= 200 && status < 300) return;
-  if (status >= 300 && status < 400) {
-    const location = response.headers.location;
-    throw lookerErrors.notLooker(`it answered with a redirect${typeof location === 'string' ? ` to ${location}` : ''}`);
+/** Reads a body as UTF-8, refusing to buffer more than `limit` bytes. */
+async function readText(body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown }, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      throw lookerErrors.tooLarge(limit);
+    }
+    chunks.push(chunk);
   }
-  if (status === 429) throw lookerErrors.rateLimited(retryAfterMs(response.headers['retry-after']));
-  if (status === 401) throw lookerErrors.tokenExpired();
-  if (status >= 500) throw lookerErrors.unavailable(`HTTP ${status}`, status);
-  throw lookerErrors.requestRejected(status, lookerMessage(response.body));
+  return Buffer.concat(chunks, size).toString('utf8');
 }
 
-/** Retry-After is seconds or an HTTP date; without one, wait a conservative 30 s. */
+function parseVersions(response: RawResponse): { lookerReleaseVersion: string; apiVersions: string[] } {
+  const body = parseJson(response.body, () =>
+    isJsonContentType(response) ? lookerErrors.malformed('GET /versions returned broken JSON') : lookerErrors.notLooker('GET /versions did not return JSON'),
+  );
+  if (!isRecord(body) || !isRecord(body.current_version) || typeof body.looker_release_version !== 'string') {
+    throw lookerErrors.notLooker('GET /versions did not describe Looker API versions');
+  }
+  const supported = Array.isArray(body.supported_versions) ? body.supported_versions : [];
+  return {
+    lookerReleaseVersion: body.looker_release_version,
+    apiVersions: supported.filter(isRecord).map((v) => String(v.version)),
+  };
+}
+
+/** Looker's API never redirects; one that does is a web front end, a proxy or an attacker. Not followed. */
+function throwForRedirect(response: RawResponse): void {
+  if (response.status < 300 || response.status >= 400) return;
+  const location = headerValue(response.headers.location);
+  const target = location === undefined ? '' : ` to ${truncate(location.replace(/[?#].*$/s, ''), 200)}`;
+  throw lookerErrors.notLooker(`it answered HTTP ${response.status}, a redirect${target}, which is not followed`);
+}
+
+function isJsonContentType(response: RawResponse): boolean {
+  return /\bjson\b/i.test(headerValue(response.headers['content-type']) ?? '');
+}
+
+function headerValue(header: string | string[] | undefined): string | undefined {
+  return Array.isArray(header) ? header[0] : header;
+}
+
+function truncate(text: string, length: number): string {
+  return text.length > length ? `${text.slice(0, length)}…` : text;
+}
+
+/**
+ * Retry-After is delay-seconds or an HTTP date (header names arrive lower-cased from undici, so
+ * any spelling of the name works). Anything else, or no header, means a conservative 30 s.
+ */
 export function retryAfterMs(header: string | string[] | undefined, now = Date.now()): number {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value !== undefined && /^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = value === undefined ? Number.NaN : Date.parse(value);
-  if (!Number.isNaN(date)) return Math.max(0, date - now);
-  return 30_000;
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  if (value === undefined || value === '') return 30_000;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
+  // Only a real date: Date.parse alone would read "1.5" or "soon 7" as some day in 2001.
+  const date = /^[a-z]{3,9},? /i.test(value) ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(date) ? 30_000 : Math.max(0, date - now);
 }
 
 function toTransportError(error: unknown, timeoutMs: number): Error {
@@ -293,7 +421,7 @@ function lookerMessage(body: string): string {
     const details = Array.isArray(parsed.errors)
       ? parsed.errors.filter(isRecord).map((e) => `${String(e.field)}: ${String(e.message)}`)
       : [];
-    return [parsed.message, ...details].join('; ');
+    return truncate([parsed.message, ...details].join('; '), maxQuotedLength);
   }
   return 'no Looker error message';
 }
@@ -337,10 +465,6 @@ function stringArray(value: unknown): string[] {
 /** Looker ids are strings in 4.0 but numbers in older answers; anything else reads as empty. */
 function scalarString(value: unknown): string {
   return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[%_\\]/g, (ch) => `\\${ch}`);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -2,7 +2,8 @@ import { FailureType, type FailureTypeName } from '../shared/failure-types';
 
 /**
  * One error class per failure kind; `type` is the shared failure type name the activities
- * hand to Temporal. Messages never contain tokens or secrets.
+ * hand to Temporal. Messages never contain tokens or secrets (the client also scrubs anything a
+ * server echoes back before an error leaves it; see docs/looker-client.md).
  */
 export class LookerError extends Error {
   constructor(
@@ -23,9 +24,11 @@ export const lookerErrors = {
       { status: 404 },
     ),
   tokenExpired: () =>
-    new LookerError(FailureType.TokenExpired, 'The Looker access token expired or was revoked; logging in again.', {
-      status: 401,
-    }),
+    new LookerError(
+      FailureType.TokenExpired,
+      'Looker refused a freshly issued access token (HTTP 401 "Requires authentication."); the next attempt logs in again. If this repeats, check that the API key\'s user is not disabled.',
+      { status: 401 },
+    ),
   lookNotFound: (lookId: string) =>
     new LookerError(
       FailureType.LookNotFound,
@@ -43,6 +46,11 @@ export const lookerErrors = {
     new LookerError(FailureType.MalformedResponse, `Looker sent a response that could not be read: ${reason}.`),
   requestRejected: (status: number, lookerMessage: string) =>
     new LookerError(FailureType.RequestRejected, `Looker refused the request (HTTP ${status}): ${lookerMessage}`, { status }),
+  tooLarge: (limitBytes: number) =>
+    new LookerError(
+      FailureType.RequestRejected,
+      `Looker's answer is larger than ${limitBytes >= 1024 * 1024 ? `${Math.round(limitBytes / 1024 / 1024)} MB` : `${Math.ceil(limitBytes / 1024)} KB`}, more than an import can hold. Narrow the Look (fewer columns, a date filter) or lower LOOKER_MAX_ROWS.`,
+    ),
   notLooker: (reason: string) =>
     new LookerError(
       FailureType.NotLooker,

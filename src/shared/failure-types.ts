@@ -22,6 +22,10 @@ export const FailureType = {
   Unavailable: 'LookerUnavailable',
   TokenExpired: 'LookerTokenExpired',
   MalformedResponse: 'LookerMalformedResponse',
+  /** Postgres trouble (connection, serialization, …); the message carries only the SQLSTATE. */
+  Database: 'DatabaseError',
+  /** Anything else an activity threw; reduced to its kind so no value can reach history. */
+  Internal: 'InternalError',
 } as const;
 
 export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];

@@ -8,6 +8,12 @@ import type { ImportSchedule } from './schedule';
 
 export interface MetricWorkflowInput {
   metricId: string;
+  /**
+   * The metric's schedule, when the starter knows it (it just saved the metric): the first run then
+   * registers its handlers before its first await, so a status query right after the start is
+   * answered. Without it the first run reads the schedule from the metric row first.
+   */
+  schedule?: ImportSchedule;
   /** Carried across continue-as-new; absent on the first run. */
   carried?: CarriedState;
   /** Tests only: continue as new after this many history events instead of when the server suggests. */
@@ -22,15 +28,30 @@ export interface LastImport {
   succeeded: boolean;
 }
 
+/** Health of the metric's data, whether or not it is paused: the state it shows when not paused. */
+export type MetricHealth = Exclude<MetricState, 'paused'>;
+
+/**
+ * Everything the workflow keeps across continue-as-new: small, ids and dates only. The published
+ * state is derived: `paused ? 'paused' : health`.
+ */
 export interface CarriedState {
   schedule: ImportSchedule;
   paused: boolean;
-  state: MetricState;
+  health: MetricHealth;
   /** An import owed at the next opportunity (e.g. a config change that arrived at continue-as-new). */
   pendingImport?: ImportKind;
+  /**
+   * A full import (backfill or config change) failed: the next import, whatever started it,
+   * replaces the whole series so values of an old source config cannot linger.
+   */
+  replaceOwed?: boolean;
   lastImport?: LastImport;
+  /** Workflow time of the last successful import; absent until the first one. */
+  lastSucceededAt?: string;
   lastError?: string;
-  nextImportAt?: string;
+  /** The next import instant as last written to the metric row (null while paused). */
+  nextImportAt?: string | null;
 }
 
 export interface MetricStatus {

@@ -1,4 +1,7 @@
 import {
+  ApplicationFailure,
+  isGrpcServiceError,
+  ServiceError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -17,6 +20,8 @@ export class WorkflowGatewayError extends Error {
   constructor(
     readonly kind: GatewayErrorKind,
     message: string,
+    /** For `rejected`: the failure type the workflow or its activity gave (e.g. `LookNotFound`). */
+    readonly failureType?: string,
   ) {
     super(message);
     this.name = 'WorkflowGatewayError';
@@ -27,6 +32,8 @@ export interface MetricWorkflowRef {
   metricId: string;
   workspaceId: string;
   integrationId: string;
+  /** The saved schedule; when given, the workflow answers status queries from its first task. */
+  schedule?: ImportSchedule;
 }
 
 /** Domain verbs over the per-metric workflow, so the API never handles SDK errors itself. */
@@ -43,7 +50,17 @@ export interface MetricWorkflowGateway {
   reachable(): Promise<boolean>;
 }
 
-export function createMetricWorkflowGateway(client: Client, options: { taskQueue?: string } = {}): MetricWorkflowGateway {
+export function createMetricWorkflowGateway(
+  client: Client,
+  options: {
+    taskQueue?: string;
+    /** Deadline of the status query, so reads degrade quickly when Temporal is down. */
+    statusTimeoutMs?: number;
+    /** Tests only: passed to every started workflow to force continue-as-new after this many history events. */
+    continueAsNewAfterEvents?: number;
+  } = {},
+): MetricWorkflowGateway {
+  const statusTimeoutMs = options.statusTimeoutMs ?? 5_000;
   const handle = (metricId: string) => client.workflow.getHandle<typeof metricImportWorkflow>(metricWorkflowId(metricId));
   return {
     start: (metric) =>
@@ -52,7 +69,13 @@ export function createMetricWorkflowGateway(client: Client, options: { taskQueue
         await client.workflow.start<typeof metricImportWorkflow>('metricImportWorkflow', {
           workflowId,
           taskQueue: options.taskQueue ?? TASK_QUEUE,
-          args: [{ metricId: metric.metricId }],
+          args: [
+            {
+              metricId: metric.metricId,
+              ...(metric.schedule ? { schedule: metric.schedule } : {}),
+              ...(options.continueAsNewAfterEvents === undefined ? {} : { continueAsNewAfterEvents: options.continueAsNewAfterEvents }),
+            },
+          ],
           workflowIdConflictPolicy: 'FAIL',
           typedSearchAttributes: [
             { key: MetricIdKey, value: metric.metricId },
@@ -63,7 +86,8 @@ export function createMetricWorkflowGateway(client: Client, options: { taskQueue
         });
         return { workflowId };
       }),
-    status: (metricId) => translate(() => handle(metricId).query(getStatus)),
+    status: (metricId) =>
+      translate(() => client.connection.withDeadline(Date.now() + statusTimeoutMs, () => handle(metricId).query(getStatus))),
     updateSourceConfig: (metricId, change) => translate(() => handle(metricId).executeUpdate(updateSourceConfig, { args: [change] })),
     updateSchedule: (metricId, schedule) => translate(() => handle(metricId).executeUpdate(updateSchedule, { args: [schedule] })),
     pause: (metricId) => translate(() => handle(metricId).executeUpdate(pause)),
@@ -101,13 +125,33 @@ async function translate<T>(fn: () => Promise<T>): Promise<T> {
     }
     if (error instanceof WorkflowUpdateFailedError) {
       const cause = error.cause;
-      throw new WorkflowGatewayError('rejected', cause instanceof Error ? rootMessage(cause) : error.message);
+      throw new WorkflowGatewayError('rejected', cause instanceof Error ? rootMessage(cause) : error.message, rootFailureType(error));
     }
-    if (error instanceof Error && /UNAVAILABLE|DEADLINE_EXCEEDED|connect/i.test(error.message)) {
+    if (isUnreachable(error)) {
       throw new WorkflowGatewayError('unavailable', 'Temporal is unavailable; try again shortly.');
     }
     throw error;
   }
+}
+
+// gRPC status codes (grpc/status.h); @grpc/grpc-js is only a transitive dependency.
+const grpcDeadlineExceeded = 4;
+const grpcUnavailable = 14;
+
+/** The SDK wraps gRPC errors in ServiceError; UNAVAILABLE or a passed deadline means Temporal did not answer. */
+function isUnreachable(error: unknown): boolean {
+  const grpc = error instanceof ServiceError ? error.cause : error;
+  if (isGrpcServiceError(grpc)) return [grpcUnavailable, grpcDeadlineExceeded].includes(Number(grpc.code));
+  return error instanceof Error && /UNAVAILABLE|DEADLINE_EXCEEDED|connect/i.test(error.message);
+}
+
+/** The type of the innermost ApplicationFailure, so callers can tell which input was refused. */
+function rootFailureType(error: Error): string | undefined {
+  let type: string | undefined;
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    if (current instanceof ApplicationFailure && current.type) type = current.type;
+  }
+  return type;
 }
 
 /** The innermost failure message: an update failing in an activity nests ActivityFailure → ApplicationFailure. */

@@ -7,37 +7,67 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  TimeoutFailure,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { isNonRetryableFailureType, nonRetryableFailureTypes, FailureType } from '../shared/failure-types';
-import { getStatus, importNow, pause, resume, updateSchedule, updateSourceConfig } from '../shared/messages';
+import { FailureType, isNonRetryableFailureType, nonRetryableFailureTypes } from '../shared/failure-types';
+import { getStatus, importNow, pause, resume, stop, updateSchedule, updateSourceConfig } from '../shared/messages';
 import { canonicalTimeZone, parseImportTime } from '../shared/schedule';
 import { ImportStateKey } from '../shared/search-attributes';
-import type { CarriedState, ImportKind, ImportSchedule, MetricState, MetricStatus, MetricWorkflowInput, SourceConfigChange } from '../shared/types';
+import type {
+  CarriedState,
+  ImportKind,
+  ImportSchedule,
+  LastImport,
+  MetricHealth,
+  MetricState,
+  MetricStatus,
+  MetricWorkflowInput,
+  SourceConfigChange,
+} from '../shared/types';
+
+// Timeouts and retries, one group per kind of work (the table in docs/workflow.md mirrors this).
 
 const nonRetryableErrorTypes = [...nonRetryableFailureTypes];
 
-/** Database bookkeeping: quick, retried briefly then surfaced. */
+/** Database bookkeeping: quick; retried until Postgres answers (it is our own dependency). */
 const bookkeeping = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes },
 });
 
-/** Interactive checks behind an update: the caller waits, so few attempts. */
+/** Checks behind an update: the caller waits for the answer, so few attempts. */
 const interactive = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes },
 });
 
-/** Looker calls: long backoff for outages and 429s (Retry-After overrides the delay), bounded per import. */
-const looker = proxyActivities<Activities>({
-  startToCloseTimeout: '20 minutes',
-  heartbeatTimeout: '1 minute',
+/**
+ * Looker calls: long backoff for outages (5xx, network) and 429s, whose Retry-After replaces the
+ * backoff through the failure's `nextRetryDelay`; bounded per import by the schedule-to-close.
+ */
+const lookerRetry = { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes };
+
+/** Login (or reuse of the shared token): one short HTTP call, no heartbeat needed. */
+const lookerLogin = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
   scheduleToCloseTimeout: '6 hours',
-  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes },
+  retry: lookerRetry,
+});
+
+/**
+ * The Look run waits on the customer's warehouse (up to LOOKER_TIMEOUT_SECONDS, at most an hour)
+ * and heartbeats meanwhile, so a dead worker is noticed within the heartbeat timeout and the run
+ * moves to another worker.
+ */
+const lookerRun = proxyActivities<Activities>({
+  startToCloseTimeout: '75 minutes',
+  heartbeatTimeout: '30 seconds',
+  scheduleToCloseTimeout: '6 hours',
+  retry: lookerRetry,
 });
 
 /** Set-based merge into datapoints; idempotent, so plain retries are safe. */
@@ -49,32 +79,64 @@ const merge = proxyActivities<Activities>({
 /** Time-zone math runs as a local activity so its result is recorded and replay can never change it. */
 const clock = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
 
+const fullImportKinds: readonly ImportKind[] = ['backfill', 'config_change'];
+const isFullImport = (kind: ImportKind) => fullImportKinds.includes(kind);
+
 /**
  * One long-running workflow per metric: backfill the Look's whole history, then import every day at
  * the metric's import time in its time zone, reacting to config changes, pause, resume and import-now.
  */
 export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<void> {
   const { metricId } = input;
-  const carried: CarriedState = input.carried ?? {
-    ...(await bookkeeping.loadMetricSchedule({ metricId })),
-    pendingImport: 'backfill',
-  };
+  let carried: CarriedState;
+  if (input.carried) {
+    carried = input.carried;
+  } else if (input.schedule) {
+    carried = { schedule: input.schedule, paused: false, health: 'backfilling', pendingImport: 'backfill' };
+  } else {
+    try {
+      const loaded = await bookkeeping.loadMetricSchedule({ metricId });
+      carried = { ...loaded, health: 'backfilling', pendingImport: 'backfill' };
+    } catch (error) {
+      // Deleted before the first run started: nothing to import.
+      if (describeFailure(error).type === FailureType.MetricGone) return;
+      throw error;
+    }
+  }
 
   let schedule: ImportSchedule = carried.schedule;
   let paused = carried.paused;
-  let state: MetricState = carried.state;
+  let health: MetricHealth = carried.health;
   let pendingImport: ImportKind | undefined = carried.pendingImport;
-  let lastImport = carried.lastImport;
+  let replaceOwed = carried.replaceOwed ?? false;
+  let lastImport: LastImport | undefined = carried.lastImport;
+  let lastSucceededAt = carried.lastSucceededAt;
   let lastError = carried.lastError;
-  let nextImportAt = carried.nextImportAt;
+  /** The next import instant as the status reports it. */
+  let nextImportAt: string | undefined = carried.nextImportAt ?? undefined;
+  /** The next import instant as last written to the metric row; only written under the lock. */
+  let savedNextImportAt: string | null | undefined = carried.nextImportAt;
   let importing = false;
-  let wakeUp = false;
-  let messageBusy = false;
   let metricGone = false;
+  let stopping = false;
+  /** Bumped by every message that changes what the loop is waiting for (schedule, pause, resume). */
+  let wake = 0;
+
+  const currentState = (): MetricState => (paused ? 'paused' : health);
+  // The first run starts with ImportState=backfilling (set by whoever starts it); later runs inherit it.
+  let publishedState: MetricState = input.carried ? currentState() : 'backfilling';
+  /** Keeps the ImportState search attribute equal to the state. */
+  const publish = () => {
+    const next = currentState();
+    if (next === publishedState) return;
+    publishedState = next;
+    upsertSearchAttributes([{ key: ImportStateKey, value: next }]);
+  };
+  publish();
 
   const status = (): MetricStatus => ({
     metricId,
-    state,
+    state: currentState(),
     paused,
     schedule,
     importing,
@@ -83,27 +145,31 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
     lastError: lastError ?? null,
   });
 
-  const setState = (next: MetricState) => {
-    if (next === state) return;
-    state = next;
-    upsertSearchAttributes([{ key: ImportStateKey, value: next }]);
+  /**
+   * A FIFO lock. Update handlers that call activities hold it for their whole body, and every write
+   * of the metric row's state goes through it, so writes land in the order the workflow decided
+   * them. (A `condition(() => !busy)` gate is not enough: one activation can unblock two waiters.)
+   */
+  let lockTail: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = lockTail.then(fn);
+    lockTail = run.catch(() => undefined);
+    return run;
   };
 
-  /** Update handlers that call activities run one at a time, so they cannot interleave. */
-  const exclusive = async <T>(fn: () => Promise<T>): Promise<T> => {
-    await condition(() => !messageBusy);
-    messageBusy = true;
-    try {
-      return await fn();
-    } finally {
-      messageBusy = false;
-    }
+  /** Queues an import; a full import (backfill, config change) wins over a manual one. */
+  const queueImport = (kind: ImportKind) => {
+    if (pendingImport === undefined || (isFullImport(kind) && !isFullImport(pendingImport))) pendingImport = kind;
   };
 
   setHandler(getStatus, status);
 
   setHandler(importNow, () => {
-    if (!paused) pendingImport ??= 'manual';
+    if (!paused) queueImport('manual');
+  });
+
+  setHandler(stop, () => {
+    stopping = true;
   });
 
   setHandler(
@@ -111,8 +177,9 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
     (change) =>
       exclusive(async () => {
         const result = await interactive.applySourceConfig({ metricId, change });
-        if (result.sourceChanged) pendingImport = 'config_change';
-        else if (state === 'needs_attention' && !paused) pendingImport ??= 'manual';
+        if (result.sourceChanged) queueImport('config_change');
+        // Any saved change is a fix attempt for a metric that needs attention: try it now.
+        else if (health === 'needs_attention' && !paused) queueImport('manual');
         return { configVersion: result.configVersion };
       }),
     {
@@ -138,17 +205,19 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
         const { atMs } = await clock.computeNextImportAt({ afterMs: Date.now(), schedule: next });
         schedule = next;
         nextImportAt = new Date(atMs).toISOString();
-        await bookkeeping.saveMetricState({ metricId, schedule: next, nextImportAt: paused ? null : nextImportAt });
-        wakeUp = true;
-        return { nextImportAt: paused ? null : nextImportAt };
+        wake++;
+        const shown = paused ? null : nextImportAt;
+        await bookkeeping.saveMetricState({ metricId, schedule: next, nextImportAt: shown });
+        savedNextImportAt = shown;
+        return { nextImportAt: shown };
       }),
     {
       validator: (next: ImportSchedule) => {
-        if (parseImportTime(next.importTime) === undefined) {
-          throw new Error(`importTime "${next.importTime}" is not a time of day; use HH:MM between 00:00 and 23:59.`);
+        if (typeof next?.importTime !== 'string' || parseImportTime(next.importTime) === undefined) {
+          throw new Error(`importTime "${String(next?.importTime)}" is not a time of day; use HH:MM between 00:00 and 23:59.`);
         }
-        if (canonicalTimeZone(next.timeZone) !== next.timeZone) {
-          throw new Error(`timeZone "${next.timeZone}" is not a canonical IANA time zone name such as "Europe/Berlin".`);
+        if (typeof next.timeZone !== 'string' || canonicalTimeZone(next.timeZone) !== next.timeZone) {
+          throw new Error(`timeZone "${String(next.timeZone)}" is not a canonical IANA time zone name such as "Europe/Berlin".`);
         }
       },
     },
@@ -158,9 +227,10 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
     exclusive(async () => {
       if (!paused) {
         paused = true;
-        setState('paused');
-        await bookkeeping.saveMetricState({ metricId, state: 'paused', nextImportAt: null });
-        wakeUp = true;
+        wake++;
+        publish();
+        await bookkeeping.saveMetricState({ metricId, state: currentState(), nextImportAt: null });
+        savedNextImportAt = null;
       }
       return status();
     }),
@@ -168,14 +238,14 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
 
   setHandler(resume, () =>
     exclusive(async () => {
-      if (paused || state === 'needs_attention') {
+      // A metric that needs attention retries at once (resume doubles as "I fixed it, try again");
+      // a healthy one waits for its next import time.
+      if (health === 'needs_attention') queueImport('manual');
+      if (paused) {
         paused = false;
-        // A metric that needed attention retries at once; a healthy one waits for its next import time.
-        const resumed: MetricState = lastImport === undefined ? 'backfilling' : lastError ? 'needs_attention' : 'active';
-        if (resumed === 'needs_attention') pendingImport ??= 'manual';
-        setState(resumed);
-        await bookkeeping.saveMetricState({ metricId, state: resumed });
-        wakeUp = true;
+        wake++;
+        publish();
+        await bookkeeping.saveMetricState({ metricId, state: currentState() });
       }
       return status();
     }),
@@ -184,25 +254,37 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
   const shouldContinueAsNew = () =>
     workflowInfo().continueAsNewSuggested ||
     (input.continueAsNewAfterEvents !== undefined && workflowInfo().historyLength >= input.continueAsNewAfterEvents);
+  const ending = () => metricGone || stopping;
 
   async function runImport(kind: ImportKind, scheduledFor: Date): Promise<void> {
     const importRunId = uuid4();
-    importing = true;
-    if (kind === 'backfill' || kind === 'config_change') setState('backfilling');
+    const replace = isFullImport(kind) || replaceOwed;
+    const run = { importRunId, kind, scheduledFor: scheduledFor.toISOString() };
     try {
-      const { integrationId } = await bookkeeping.startImportRun({
-        importRunId,
-        metricId,
-        kind,
-        scheduledFor: scheduledFor.toISOString(),
+      const started = await exclusive(async () => {
+        // Paused between the loop's decision and now: no import; a full one stays owed.
+        if (paused) {
+          if (isFullImport(kind)) queueImport(kind);
+          return undefined;
+        }
+        importing = true;
+        if (isFullImport(kind)) health = 'backfilling';
+        publish();
+        return bookkeeping.startImportRun({ ...run, metricId, metricState: currentState() });
       });
-      await looker.acquireLookerToken({ integrationId });
-      await looker.runLook({ importRunId });
-      await merge.upsertDatapoints({ importRunId, replace: kind === 'backfill' || kind === 'config_change' });
+      if (!started) return;
+      await lookerLogin.acquireLookerToken({ integrationId: started.integrationId });
+      await lookerRun.runLook({ importRunId });
+      await merge.upsertDatapoints({ importRunId, replace });
       lastError = undefined;
-      setState(paused ? 'paused' : 'active');
-      await bookkeeping.finishImportRun({ importRunId, succeeded: true, metricState: state });
-      lastImport = { importRunId, kind, scheduledFor: scheduledFor.toISOString(), finishedAt: new Date().toISOString(), succeeded: true };
+      lastSucceededAt = new Date().toISOString();
+      if (replace) replaceOwed = false;
+      health = 'active';
+      await exclusive(async () => {
+        publish();
+        await bookkeeping.finishImportRun({ importRunId, succeeded: true, metricState: currentState() });
+      });
+      lastImport = { ...run, finishedAt: new Date().toISOString(), succeeded: true };
     } catch (error) {
       const failure = describeFailure(error);
       if (failure.type === FailureType.MetricGone) {
@@ -210,21 +292,38 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
         return;
       }
       lastError = failure.message;
-      // Transient trouble that outlived the retries leaves the metric active: the next import retries.
-      setState(paused ? 'paused' : failure.nonRetryable ? 'needs_attention' : lastImport ? 'active' : 'needs_attention');
-      await bookkeeping.finishImportRun({ importRunId, succeeded: false, error: failure.message, metricState: state });
-      lastImport = { importRunId, kind, scheduledFor: scheduledFor.toISOString(), finishedAt: new Date().toISOString(), succeeded: false };
+      if (replace) replaceOwed = true;
+      // A person must act on a non-retryable failure. Transient trouble that outlived the retries
+      // keeps the state (the next import retries), except that a metric without data needs attention.
+      if (failure.nonRetryable) health = 'needs_attention';
+      else if (health === 'backfilling') health = lastSucceededAt ? 'active' : 'needs_attention';
+      await exclusive(async () => {
+        publish();
+        await bookkeeping.finishImportRun({ importRunId, succeeded: false, error: failure.message, metricState: currentState() });
+      });
+      lastImport = { ...run, finishedAt: new Date().toISOString(), succeeded: false };
     } finally {
       importing = false;
     }
   }
 
   for (;;) {
-    // The metric was deleted under us: nothing left to import, the workflow ends.
-    if (metricGone) return;
-    if (shouldContinueAsNew() && !importing) {
+    if (ending()) break;
+    if (shouldContinueAsNew()) {
+      // Handlers finish first, so no update is lost or answered twice.
       await condition(allHandlersFinished);
-      const next: CarriedState = { schedule, paused, state, lastImport, lastError, nextImportAt, pendingImport };
+      if (ending()) break;
+      const next: CarriedState = {
+        schedule,
+        paused,
+        health,
+        pendingImport,
+        replaceOwed,
+        lastImport,
+        lastSucceededAt,
+        lastError,
+        nextImportAt: savedNextImportAt,
+      };
       await continueAsNew<typeof metricImportWorkflow>({ ...input, carried: next });
     }
     if (!paused && pendingImport !== undefined) {
@@ -234,21 +333,32 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
       continue;
     }
     if (paused) {
-      await condition(() => !paused || shouldContinueAsNew());
+      await condition(() => !paused || ending() || shouldContinueAsNew());
       continue;
     }
+    const seen = wake;
     const { atMs } = await clock.computeNextImportAt({ afterMs: Date.now(), schedule });
-    if (nextImportAt !== new Date(atMs).toISOString()) {
-      nextImportAt = new Date(atMs).toISOString();
-      await bookkeeping.saveMetricState({ metricId, nextImportAt });
+    // The schedule (or pause) changed while this was computed: compute again.
+    if (seen !== wake) continue;
+    const at = new Date(atMs).toISOString();
+    nextImportAt = at;
+    if (savedNextImportAt !== at) {
+      await exclusive(async () => {
+        // A handler wrote a newer value meanwhile, or this one while we waited for the lock.
+        if (seen !== wake || savedNextImportAt === at) return;
+        await bookkeeping.saveMetricState({ metricId, nextImportAt: at });
+        savedNextImportAt = at;
+      });
+      if (seen !== wake) continue;
     }
-    wakeUp = false;
     const interrupted = await condition(
-      () => wakeUp || paused || pendingImport !== undefined || shouldContinueAsNew(),
+      () => wake !== seen || paused || pendingImport !== undefined || ending() || shouldContinueAsNew(),
       Math.max(atMs - Date.now(), 1),
     );
     if (!interrupted) await runImport('scheduled', new Date(atMs));
   }
+  // Deleted or stopped: let running handlers answer, then end.
+  await condition(allHandlersFinished);
 }
 
 /** The type and readable message of an activity failure, and whether a person must act. */
@@ -257,13 +367,11 @@ function describeFailure(error: unknown): { type: string | undefined; message: s
   if (cause instanceof ApplicationFailure) {
     return { type: cause.type ?? undefined, message: cause.message, nonRetryable: cause.nonRetryable || isNonRetryableFailureType(cause.type) };
   }
-  if (cause instanceof Error) {
-    const timedOut = cause.name === 'TimeoutFailure';
-    return {
-      type: undefined,
-      message: timedOut ? 'Looker did not answer successfully within the import deadline (6 hours of retries).' : cause.message,
-      nonRetryable: false,
-    };
+  if (cause instanceof TimeoutFailure) {
+    // Retries ran out (schedule-to-close): name the last failure so the reason stays readable.
+    const last = cause.cause instanceof ApplicationFailure ? ` The last attempt failed with: ${cause.cause.message}` : '';
+    return { type: undefined, message: `Looker did not answer successfully within the import deadline (6 hours of retries).${last}`, nonRetryable: false };
   }
+  if (cause instanceof Error) return { type: undefined, message: cause.message, nonRetryable: false };
   return { type: undefined, message: String(error), nonRetryable: false };
 }

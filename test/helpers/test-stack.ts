@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { createApp } from '../../src/api/app';
+import { createApp, type App } from '../../src/api/app';
 import { generateEncryptionKey } from '../../src/crypto/secret-box';
 import { createWorkspaceWithKey } from '../../src/db/repositories/workspaces';
 import { createLogger, silentLogger, type Logger } from '../../src/logger';
@@ -31,6 +31,8 @@ export interface TestStack {
   gateway: MetricWorkflowGateway;
   emulator: LookerEmulator;
   taskQueue: string;
+  /** The app the server serves, e.g. to read its OpenAPI document or registered routes. */
+  app: App;
   /** Calls the API over HTTP with the workspace's key (or `apiKey`). */
   http<T = unknown>(method: string, path: string, body?: unknown, options?: { apiKey?: string; headers?: Record<string, string> }): Promise<HttpResult<T>>;
   /** Starts one more worker on the stack's task queue (e.g. a second worker process stand-in). */
@@ -50,6 +52,18 @@ export async function startTestStack(
     maxRows?: number;
     logger?: Logger;
     tokenTtlSeconds?: number;
+    /** Task queue for the stack's workflows and workers; a fresh random one by default. */
+    taskQueue?: string;
+    /** Start the in-process worker (default true); false when a test runs its own workers. */
+    startWorker?: boolean;
+    /** ENCRYPTION_KEYS for the services; random by default. Child worker processes need the same. */
+    encryptionKeys?: string;
+    /** ADMIN_TOKEN of the API; unset (admin routes disabled) by default. */
+    adminToken?: string;
+    /** LOOKER_ALLOWED_HOSTS entries besides the emulator's, e.g. other loopback test servers. */
+    lookerAllowedHosts?: string[];
+    /** Forces the metric workflows the gateway starts to continue as new after this many history events. */
+    continueAsNewAfterEvents?: number;
   } = {},
 ): Promise<TestStack> {
   const stops: (() => Promise<void>)[] = [];
@@ -64,8 +78,8 @@ export async function startTestStack(
   const services = createServices({
     databaseUrl: inject('databaseUrl'),
     databasePoolSize: 10,
-    encryptionKeys: `test:${generateEncryptionKey()}`,
-    lookerAllowedHosts: [`127.0.0.1:${emulator.port}`],
+    encryptionKeys: options.encryptionKeys ?? `test:${generateEncryptionKey()}`,
+    lookerAllowedHosts: [`127.0.0.1:${emulator.port}`, ...(options.lookerAllowedHosts ?? [])],
     lookerMaxRows: options.maxRows ?? 1_000_000,
     lookerTimeoutSeconds: 30,
     logger,
@@ -86,8 +100,8 @@ export async function startTestStack(
     stops.push(() => connection.close());
   }
 
-  const taskQueue = `test-${randomUUID()}`;
-  const gateway = createMetricWorkflowGateway(client, { taskQueue });
+  const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
+  const gateway = createMetricWorkflowGateway(client, { taskQueue, continueAsNewAfterEvents: options.continueAsNewAfterEvents });
   const startWorker = async () => {
     const worker = await createMetricWorker({ connection, namespace, activities: activitiesFor(services), logger, taskQueue });
     const running = worker.run();
@@ -97,10 +111,14 @@ export async function startTestStack(
     };
     return { worker, stop };
   };
-  const first = await startWorker();
-  stops.push(() => first.stop());
+  if (options.startWorker ?? true) {
+    const first = await startWorker();
+    stops.push(() => first.stop());
+  }
 
-  const app = createApp(apiDepsFor(services, { workflows: gateway, temporalNamespace: namespace, temporalUiUrl: 'http://127.0.0.1:8233' }));
+  const app = createApp(
+    apiDepsFor(services, { workflows: gateway, temporalNamespace: namespace, temporalUiUrl: 'http://127.0.0.1:8233', adminToken: options.adminToken }),
+  );
   const server: ApiServer = await startApiServer(app, { host: '127.0.0.1', port: 0 });
   stops.push(() => server.close());
 
@@ -133,28 +151,11 @@ export async function startTestStack(
     gateway,
     emulator,
     taskQueue,
+    app,
     http,
     startWorker,
     stop: async () => {
       for (const stop of stops.reverse()) await stop();
     },
   };
-}
-
-/** Polls until `check` returns a value (not undefined) or the deadline passes. */
-export async function eventually<T>(check: () => Promise<T | undefined>, { timeoutMs = 30_000, intervalMs = 200 } = {}): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`condition not met within ${timeoutMs} ms`, { cause: lastError });
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
 }

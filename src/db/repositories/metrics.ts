@@ -1,7 +1,8 @@
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../client';
-import { metrics } from '../schema';
+import { metrics, type MetricState } from '../schema';
 import { isUuid } from './integrations';
+import { afterKeyset, keysetText, toPage, type Page, type PageRequest } from './keyset';
 
 export type MetricRow = typeof metrics.$inferSelect;
 
@@ -12,4 +13,37 @@ export async function findMetric(db: Db, workspaceId: string, id: string): Promi
     .from(metrics)
     .where(and(eq(metrics.workspaceId, workspaceId), eq(metrics.id, id)));
   return row;
+}
+
+export interface MetricFilter {
+  /** Already checked to belong to the workspace. */
+  integrationId?: string;
+  state?: MetricState;
+}
+
+/** Oldest first, like every list: pages stay stable while metrics are added. */
+export async function listMetrics(db: Db, workspaceId: string, filter: MetricFilter, page: PageRequest): Promise<Page<MetricRow>> {
+  const rows = await db
+    .select({ row: metrics, at: keysetText(metrics.createdAt), id: metrics.id })
+    .from(metrics)
+    .where(
+      and(
+        eq(metrics.workspaceId, workspaceId),
+        filter.integrationId ? eq(metrics.integrationId, filter.integrationId) : undefined,
+        filter.state ? eq(metrics.state, filter.state) : undefined,
+        afterKeyset(metrics.createdAt, metrics.id, page.after, 'asc'),
+      ),
+    )
+    .orderBy(asc(metrics.createdAt), asc(metrics.id))
+    .limit(page.limit + 1);
+  return toPage(rows, page.limit);
+}
+
+/** Deletes the metric; its datapoints and import runs go with it (ON DELETE CASCADE). */
+export async function deleteMetric(db: Db, workspaceId: string, id: string): Promise<boolean> {
+  const deleted = await db
+    .delete(metrics)
+    .where(and(eq(metrics.workspaceId, workspaceId), eq(metrics.id, id)))
+    .returning({ id: metrics.id });
+  return deleted.length > 0;
 }

@@ -1,19 +1,17 @@
-import { generateApiKey } from '../../crypto/api-keys';
 import type { Db } from '../client';
-import { apiKeys, workspaces } from '../schema';
+import { workspaces } from '../schema';
+import { createApiKey, type ApiKeyRow } from './api-keys';
+
+export type WorkspaceRow = typeof workspaces.$inferSelect;
 
 /** A workspace with its first API key; the key is returned once and only its hash is stored. */
 export async function createWorkspaceWithKey(
   db: Db,
   input: { name: string; keyName?: string },
-): Promise<{ workspaceId: string; apiKey: string; apiKeyId: string; prefix: string }> {
+): Promise<{ workspaceId: string; apiKey: string; apiKeyId: string; prefix: string; workspace: WorkspaceRow; keyRow: ApiKeyRow }> {
   return db.transaction(async (tx) => {
     const [workspace] = await tx.insert(workspaces).values({ name: input.name }).returning();
-    const key = generateApiKey();
-    const [row] = await tx
-      .insert(apiKeys)
-      .values({ workspaceId: workspace!.id, name: input.keyName ?? 'first key', prefix: key.prefix, keyHash: key.hash })
-      .returning();
-    return { workspaceId: workspace!.id, apiKey: key.key, apiKeyId: row!.id, prefix: key.prefix };
+    const { row, key } = await createApiKey(tx, workspace!.id, input.keyName ?? 'first key');
+    return { workspaceId: workspace!.id, apiKey: key, apiKeyId: row.id, prefix: row.prefix, workspace: workspace!, keyRow: row };
   });
 }

@@ -4,10 +4,10 @@ import { integrations } from '../../../db/schema';
 import { clientSecretAad } from '../../../looker/client-factory';
 import type { App } from '../../app';
 import type { ApiDeps } from '../../deps';
-import { problemResponses, unprocessableResponse } from '../../errors';
+import { bodyProblemResponses, problemResponses, unprocessableResponse } from '../../errors';
 import { IntegrationSchema } from '../../schemas';
 import { integrationView } from '../../serializers';
-import { checkLookerCredentials, IntegrationInputSchema } from './credentials';
+import { IntegrationInputSchema, requireWorkingCredentials } from './credentials';
 
 export const createIntegrationRoute = createRoute({
   method: 'post',
@@ -21,6 +21,7 @@ export const createIntegrationRoute = createRoute({
   responses: {
     201: { description: 'Saved', content: { 'application/json': { schema: IntegrationSchema } } },
     ...problemResponses,
+    ...bodyProblemResponses,
     ...unprocessableResponse,
   },
 });
@@ -28,7 +29,7 @@ export const createIntegrationRoute = createRoute({
 export function registerCreateIntegration(app: App, deps: ApiDeps): void {
   app.openapi(createIntegrationRoute, async (c) => {
     const input = c.req.valid('json');
-    const check = await checkLookerCredentials(deps, input);
+    const check = await requireWorkingCredentials(deps, input);
     const id = randomUUID();
     const [row] = await deps.db
       .insert(integrations)

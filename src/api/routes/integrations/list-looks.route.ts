@@ -1,9 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { findIntegration } from '../../../db/repositories/integrations';
 import type { App } from '../../app';
 import type { ApiDeps } from '../../deps';
-import { ApiError, problemResponses, unprocessableResponse } from '../../errors';
+import { problemResponses, unprocessableResponse } from '../../errors';
 import { lookerProblem } from '../../looker-problems';
+import { integrationOr404, lookerClientFor } from '../../lookups';
+import { decodeCursor, encodeCursor, PageQuerySchema, pageSchema } from '../../pagination';
 import { IdParam } from '../../schemas';
 
 const LookSchema = z
@@ -16,14 +17,8 @@ const LookSchema = z
   })
   .openapi('Look');
 
-const LookPageSchema = z
-  .object({ data: z.array(LookSchema), nextOffset: z.number().int().nullable() })
-  .openapi('LookPage');
-
-const QuerySchema = z.object({
+const QuerySchema = PageQuerySchema.extend({
   search: z.string().trim().max(200).optional().openapi({ description: 'Case-insensitive part of the title.', example: 'revenue' }),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
 });
 
 export const listLooksRoute = createRoute({
@@ -31,10 +26,11 @@ export const listLooksRoute = createRoute({
   path: '/v1/integrations/{id}/looks',
   tags: ['Integrations'],
   summary: "List or search the integration's Looks",
+  description: "Asks Looker, with the integration's stored credentials; Looks are sorted by title. The cursor stands for a position in Looker's search, so pages shift if Looks are added meanwhile.",
   security: [{ bearerAuth: [] }],
   request: { params: IdParam, query: QuerySchema },
   responses: {
-    200: { description: 'A page of Looks', content: { 'application/json': { schema: LookPageSchema } } },
+    200: { description: 'A page of Looks', content: { 'application/json': { schema: pageSchema(LookSchema, 'LookPage') } } },
     ...problemResponses,
     ...unprocessableResponse,
   },
@@ -44,15 +40,14 @@ export function registerListLooks(app: App, deps: ApiDeps): void {
   app.openapi(listLooksRoute, async (c) => {
     const { id } = c.req.valid('param');
     const query = c.req.valid('query');
-    const integration = await findIntegration(deps.db, c.get('principal').workspaceId, id);
-    if (!integration) throw new ApiError('not_found', `Integration ${id} does not exist in this workspace.`);
-    const client = await deps.lookerClients.forIntegration(integration.id);
-    if (!client) throw new ApiError('not_found', `Integration ${id} does not exist in this workspace.`);
+    const offset = query.cursor === undefined ? 0 : Number(decodeCursor(query.cursor, [(part) => /^\d{1,9}$/.test(part)])[0]);
+    const integration = await integrationOr404(deps, c.get('principal').workspaceId, id);
+    const client = await lookerClientFor(deps, integration);
     try {
-      const page = await client.searchLooks({ title: query.search, limit: query.limit, offset: query.offset });
-      return c.json({ data: page.looks, nextOffset: page.hasMore ? query.offset + query.limit : null }, 200);
+      const page = await client.searchLooks({ title: query.search, limit: query.limit, offset });
+      return c.json({ data: page.looks, nextCursor: page.hasMore ? encodeCursor([String(offset + query.limit)]) : null }, 200);
     } catch (error) {
-      throw lookerProblem(error);
+      throw lookerProblem(error, {});
     }
   });
 }

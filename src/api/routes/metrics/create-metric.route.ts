@@ -1,27 +1,37 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import { findIntegration } from '../../../db/repositories/integrations';
 import { metrics } from '../../../db/schema';
 import type { App } from '../../app';
 import type { ApiDeps } from '../../deps';
-import { ApiError, problemResponses, unprocessableResponse } from '../../errors';
+import { bodyProblemResponses, conflictResponse, problemResponses, unprocessableResponse } from '../../errors';
+import { checkLookFields } from '../../look-fields-check';
+import { integrationOr404, lookerClientFor } from '../../lookups';
 import { MetricSchema } from '../../schemas';
 import { metricView } from '../../serializers';
-import { FieldNameSchema, ImportTimeSchema, TimeZoneSchema } from './metric-input';
-import { checkLookFields } from './look-fields-check';
+import { FieldNameSchema, ImportTimeSchema, LookIdSchema, MetricNameSchema, TimeZoneSchema } from './metric-input';
 
 const CreateMetricSchema = z
   .strictObject({
-    name: z.string().trim().min(1).max(200).openapi({ example: 'Daily revenue' }),
+    name: MetricNameSchema,
     integrationId: z.string().openapi({ example: '1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed' }),
-    lookId: z.string().trim().min(1).max(100).openapi({ example: '1' }),
+    lookId: LookIdSchema,
     dateField: FieldNameSchema.openapi({ example: 'orders.created_date' }),
     valueField: FieldNameSchema.openapi({ example: 'orders.total_revenue' }),
     importTime: ImportTimeSchema.default('06:00'),
     timeZone: TimeZoneSchema.default('UTC'),
   })
-  .openapi('CreateMetric');
+  .openapi('CreateMetric', {
+    example: {
+      name: 'Daily revenue',
+      integrationId: '1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed',
+      lookId: '1',
+      dateField: 'orders.created_date',
+      valueField: 'orders.total_revenue',
+      importTime: '06:00',
+      timeZone: 'Europe/Berlin',
+    },
+  });
 
 export const createMetricRoute = createRoute({
   method: 'post',
@@ -35,6 +45,8 @@ export const createMetricRoute = createRoute({
   responses: {
     202: { description: 'Saved; the backfill has started', content: { 'application/json': { schema: MetricSchema } } },
     ...problemResponses,
+    ...bodyProblemResponses,
+    ...conflictResponse,
     ...unprocessableResponse,
   },
 });
@@ -43,11 +55,8 @@ export function registerCreateMetric(app: App, deps: ApiDeps): void {
   app.openapi(createMetricRoute, async (c) => {
     const input = c.req.valid('json');
     const { workspaceId } = c.get('principal');
-    const integration = await findIntegration(deps.db, workspaceId, input.integrationId);
-    if (!integration) {
-      throw ApiError.field('not_found', '/body/integrationId', `integration ${input.integrationId} does not exist in this workspace`);
-    }
-    await checkLookFields(deps, integration.id, input);
+    const integration = await integrationOr404(deps, workspaceId, input.integrationId, '/body/integrationId');
+    await checkLookFields(await lookerClientFor(deps, integration), input, '/body/lookId');
     const id = randomUUID();
     const [row] = await deps.db
       .insert(metrics)

@@ -1,10 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, asc, eq, gt, gte, lte } from 'drizzle-orm';
-import { findMetric } from '../../../db/repositories/metrics';
 import { datapoints } from '../../../db/schema';
 import type { App } from '../../app';
 import type { ApiDeps } from '../../deps';
 import { ApiError, problemResponses } from '../../errors';
+import { metricOr404 } from '../../lookups';
+import { decodeCursor, encodeCursor, pageSchema } from '../../pagination';
 import { DatapointSchema, IdParam } from '../../schemas';
 
 const isoDate = z.iso.date();
@@ -12,14 +13,12 @@ const isoDate = z.iso.date();
 const QuerySchema = z.object({
   from: isoDate.optional().openapi({ example: '2026-01-01', description: 'First date included.' }),
   to: isoDate.optional().openapi({ example: '2026-12-31', description: 'Last date included.' }),
-  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
-  after: isoDate.optional().openapi({ description: 'Cursor: the nextCursor of the previous page.' }),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000).openapi({ description: 'Datapoints per page, 1–10,000 (default 1,000).' }),
+  cursor: z.string().max(100).optional().openapi({ description: 'The nextCursor of the previous page; omit for the first page.' }),
   format: z.enum(['json', 'csv']).default('json').openapi({ description: 'csv returns every datapoint in the range as text/csv, without paging.' }),
 });
 
-const DatapointPageSchema = z
-  .object({ data: z.array(DatapointSchema), nextCursor: z.string().nullable() })
-  .openapi('DatapointPage');
+const DatapointPageSchema = pageSchema(DatapointSchema, 'DatapointPage');
 
 export const listDatapointsRoute = createRoute({
   method: 'get',
@@ -47,8 +46,8 @@ export function registerListDatapoints(app: App, deps: ApiDeps): void {
     if (query.from && query.to && query.from > query.to) {
       throw ApiError.field('validation_failed', '/query/from', `from (${query.from}) is after to (${query.to})`);
     }
-    const metric = await findMetric(deps.db, c.get('principal').workspaceId, id);
-    if (!metric) throw new ApiError('not_found', `Metric ${id} does not exist in this workspace.`);
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, [(part) => isoDate.safeParse(part).success])[0];
+    const metric = await metricOr404(deps, c.get('principal').workspaceId, id);
     const range = and(
       eq(datapoints.metricId, metric.id),
       query.from ? gte(datapoints.date, query.from) : undefined,
@@ -62,10 +61,11 @@ export function registerListDatapoints(app: App, deps: ApiDeps): void {
     const rows = await deps.db
       .select({ date: datapoints.date, value: datapoints.value })
       .from(datapoints)
-      .where(and(range, query.after ? gt(datapoints.date, query.after) : undefined))
+      .where(and(range, after ? gt(datapoints.date, after) : undefined))
       .orderBy(asc(datapoints.date))
       .limit(query.limit + 1);
     const page = rows.slice(0, query.limit);
-    return c.json({ data: page, nextCursor: rows.length > query.limit ? (page.at(-1)?.date ?? null) : null }, 200);
+    const last = page.at(-1);
+    return c.json({ data: page, nextCursor: rows.length > query.limit && last ? encodeCursor([last.date]) : null }, 200);
   });
 }

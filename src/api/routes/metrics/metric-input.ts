@@ -19,3 +19,6 @@ export const TimeZoneSchema = z
   .openapi({ type: 'string', example: 'Europe/Berlin', description: 'IANA time zone of the import time.' });
 
 export const FieldNameSchema = z.string().trim().min(1).max(300);
+
+export const MetricNameSchema = z.string().trim().min(1).max(200).openapi({ example: 'Daily revenue' });
+export const LookIdSchema = z.string().trim().min(1).max(100).openapi({ example: '1', description: 'The Look id, as Looker shows it in the Look URL.' });

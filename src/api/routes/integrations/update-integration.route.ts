@@ -1,0 +1,77 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { updateIntegration, type IntegrationChanges, type IntegrationRow } from '../../../db/repositories/integrations';
+import { normaliseApiEndpoint } from '../../../looker/api-endpoint';
+import { clientSecretAad } from '../../../looker/client-factory';
+import type { App } from '../../app';
+import type { ApiDeps } from '../../deps';
+import { ApiError, bodyProblemResponses, problemResponses, unprocessableResponse } from '../../errors';
+import { integrationNotFound, integrationOr404 } from '../../lookups';
+import { IdParam, IntegrationSchema } from '../../schemas';
+import { integrationView } from '../../serializers';
+import { ApiEndpointSchema, ClientIdSchema, ClientSecretSchema, IntegrationNameSchema, requireWorkingCredentials } from './credentials';
+
+const UpdateIntegrationSchema = z
+  .strictObject({
+    name: IntegrationNameSchema.optional(),
+    apiEndpoint: ApiEndpointSchema.optional(),
+    clientId: ClientIdSchema.optional(),
+    clientSecret: ClientSecretSchema.optional(),
+  })
+  .refine((input) => Object.values(input).some((value) => value !== undefined), 'give at least one of name, apiEndpoint, clientId, clientSecret')
+  .openapi('UpdateIntegration', { example: { name: 'Acme Looker (production)', clientId: 'gQ8ghDfvnDxVhKcy3Y4F', clientSecret: 'Zq4pS2vTj7rXb9Wc' } });
+
+type UpdateIntegration = z.infer<typeof UpdateIntegrationSchema>;
+
+export const updateIntegrationRoute = createRoute({
+  method: 'patch',
+  path: '/v1/integrations/{id}',
+  tags: ['Integrations'],
+  summary: 'Rename an integration or change its credentials',
+  description:
+    'Changed credentials are checked against Looker before anything is saved; the saved ones stay in use if the check fails. A new apiEndpoint must come with the clientSecret, so the stored secret is never sent to a host it was not saved for. The client secret is write-only.',
+  security: [{ bearerAuth: [] }],
+  request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: UpdateIntegrationSchema } } } },
+  responses: {
+    200: { description: 'Saved', content: { 'application/json': { schema: IntegrationSchema } } },
+    ...problemResponses,
+    ...bodyProblemResponses,
+    ...unprocessableResponse,
+  },
+});
+
+export function registerUpdateIntegration(app: App, deps: ApiDeps): void {
+  app.openapi(updateIntegrationRoute, async (c) => {
+    const { workspaceId } = c.get('principal');
+    const input = c.req.valid('json');
+    const integration = await integrationOr404(deps, workspaceId, c.req.valid('param').id);
+    const credentials = await checkedCredentialChanges(deps, integration, input);
+    const changes: IntegrationChanges = { ...(input.name === undefined ? {} : { name: input.name }), ...credentials };
+    const row = await updateIntegration(deps.db, workspaceId, integration.id, changes, { credentialsChanged: credentials !== undefined });
+    if (!row) throw integrationNotFound(integration.id);
+    return c.json(integrationView(row), 200);
+  });
+}
+
+/** The credential columns to save, after Looker accepted them; undefined when none were given. */
+async function checkedCredentialChanges(deps: ApiDeps, integration: IntegrationRow, input: UpdateIntegration): Promise<IntegrationChanges | undefined> {
+  if (input.apiEndpoint === undefined && input.clientId === undefined && input.clientSecret === undefined) return undefined;
+  if (input.apiEndpoint !== undefined && input.clientSecret === undefined) {
+    const endpoint = normaliseApiEndpoint(input.apiEndpoint, { allowInsecureHosts: deps.lookerAllowedHosts });
+    if (endpoint.ok && endpoint.apiEndpoint !== integration.apiEndpoint) {
+      throw ApiError.field('validation_failed', '/body/clientSecret', 'is required when apiEndpoint changes: the stored secret is only ever sent to the endpoint it was saved for');
+    }
+  }
+  const check = await requireWorkingCredentials(deps, {
+    apiEndpoint: input.apiEndpoint ?? integration.apiEndpoint,
+    clientId: input.clientId ?? integration.clientId,
+    clientSecret: input.clientSecret ?? deps.secretBox.decrypt(integration.clientSecretSealed, clientSecretAad(integration.id)),
+  });
+  return {
+    apiEndpoint: check.apiEndpoint,
+    clientId: input.clientId ?? integration.clientId,
+    ...(input.clientSecret === undefined
+      ? {}
+      : { clientSecretSealed: deps.secretBox.encrypt(input.clientSecret, clientSecretAad(integration.id)), secretKeyId: deps.secretBox.currentKeyId }),
+    lastCheck: { ok: true, message: check.message },
+  };
+}

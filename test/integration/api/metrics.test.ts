@@ -1,0 +1,200 @@
+import { Client, Connection } from '@temporalio/client';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../../src/api/app';
+import { datapoints, importRuns } from '../../../src/db/schema';
+import { freePort } from '../../../src/local/free-port';
+import { apiDepsFor } from '../../../src/runtime/services';
+import { createMetricWorkflowGateway } from '../../../src/temporal/metric-workflow-gateway';
+import { eventually } from '../../helpers/eventually';
+import { assertMatchesContract } from './response-contract';
+import {
+  createIntegration,
+  createMetric,
+  startApiTestStack,
+  waitUntilSettled,
+  type ApiTestStack,
+  type Integration,
+  type Metric,
+  type MetricDetail,
+  type Page,
+  type Problem,
+} from './api-stack';
+
+interface ImportRun {
+  id: string;
+  kind: string;
+  status: string;
+  valueField: string;
+  startedAt: string;
+  finishedAt: string | null;
+  counts: { rowsRead: number | null; inserted: number | null; skipped: number | null };
+  skipReasons: Record<string, number> | null;
+  warnings: string[];
+  error: string | null;
+}
+
+describe('metrics', () => {
+  let api: ApiTestStack;
+  let integration: Integration;
+
+  beforeAll(async () => {
+    api = await startApiTestStack();
+    integration = await createIntegration(api);
+  });
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  const importRunsOf = (metricId: string, query = '') => api.http<Page<ImportRun>>('GET', `/v1/metrics/${metricId}/import-runs${query}`);
+
+  it('reads a metric with its live workflow status and a link to the workflow in the Temporal UI', async () => {
+    const metric = await createMetric(api, integration.id, { importTime: '06:00', timeZone: 'Europe/Berlin' });
+    const detail = await waitUntilSettled(api, metric.id);
+    expect(detail).toMatchObject({ id: metric.id, state: 'active', temporal: 'live', importing: false, lastError: null, lastImport: { kind: 'backfill', succeeded: true } });
+    expect(Date.parse(detail.nextImportAt!)).toBeGreaterThan(Date.now());
+    expect(localTime(detail.nextImportAt!, 'Europe/Berlin')).toBe('06:00');
+    expect(detail.temporalUiUrl).toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(`metric-import/${metric.id}`)}`);
+
+    const runs = await importRunsOf(metric.id);
+    expect(runs.body.data).toHaveLength(1);
+    expect(runs.body.data[0]).toMatchObject({ kind: 'backfill', status: 'succeeded', error: null, warnings: [] });
+    expect(runs.body.data[0]!.counts.inserted).toBeGreaterThan(300);
+  });
+
+  it('imports now on request, lists the history newest first, and pages through it', async () => {
+    const metric = await createMetric(api, integration.id, { name: 'Imported twice' });
+    await waitUntilSettled(api, metric.id);
+    const queued = await api.http<MetricDetail>('POST', `/v1/metrics/${metric.id}/import-now`);
+    expect(queued.status).toBe(202);
+    const runs = await eventually(async () => {
+      const page = await importRunsOf(metric.id);
+      return page.body.data.length === 2 && page.body.data[0]!.status === 'succeeded' ? page.body.data : undefined;
+    });
+    expect(runs.map((run) => run.kind)).toEqual(['manual', 'backfill']);
+    expect(runs[0]!.counts.inserted).toBe(0); // the same history again: nothing new
+
+    const first = await importRunsOf(metric.id, '?limit=1');
+    expect(first.body.data.map((run) => run.kind)).toEqual(['manual']);
+    const second = await importRunsOf(metric.id, `?limit=1&cursor=${first.body.nextCursor}`);
+    expect(second.body.data.map((run) => run.kind)).toEqual(['backfill']);
+    expect(second.body.nextCursor).toBeNull();
+  });
+
+  it('pauses (import now then refuses with 409) and resumes', async () => {
+    const metric = await createMetric(api, integration.id, { name: 'Paused metric' });
+    await waitUntilSettled(api, metric.id);
+    const paused = await api.http<MetricDetail>('POST', `/v1/metrics/${metric.id}/pause`);
+    expect(paused.status).toBe(200);
+    expect(paused.body).toMatchObject({ state: 'paused', nextImportAt: null });
+
+    const refused = await api.http<Problem>('POST', `/v1/metrics/${metric.id}/import-now`);
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: 'conflict', errors: [{ pointer: '/path/id' }] });
+    expect(refused.body.detail).toMatch(/paused; resume it/);
+
+    const listed = await api.http<Page<Metric>>('GET', `/v1/metrics?state=paused`);
+    expect(listed.body.data.map((item) => item.id)).toEqual([metric.id]);
+
+    const resumed = await api.http<MetricDetail>('POST', `/v1/metrics/${metric.id}/resume`);
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.state).toBe('active');
+    expect(Date.parse(resumed.body.nextImportAt!)).toBeGreaterThan(Date.now());
+  });
+
+  it('moves the daily import to a new time and time zone', async () => {
+    const metric = await createMetric(api, integration.id, { name: 'Rescheduled metric', importTime: '06:00', timeZone: 'UTC' });
+    await waitUntilSettled(api, metric.id);
+    const changed = await api.http<MetricDetail>('PATCH', `/v1/metrics/${metric.id}/schedule`, { importTime: '07:30', timeZone: 'america/new_york' });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ importTime: '07:30', timeZone: 'America/New_York' });
+    expect(localTime(changed.body.nextImportAt!, 'America/New_York')).toBe('07:30');
+
+    const onlyTime = await api.http<MetricDetail>('PATCH', `/v1/metrics/${metric.id}/schedule`, { importTime: '23:15' });
+    expect(onlyTime.body).toMatchObject({ importTime: '23:15', timeZone: 'America/New_York' });
+    const stored = await api.http<Page<Metric>>('GET', `/v1/metrics?integrationId=${integration.id}&limit=200`);
+    expect(stored.body.data.find((item) => item.id === metric.id)).toMatchObject({ importTime: '23:15', timeZone: 'America/New_York' });
+  });
+
+  it('changes the source: the workflow validates it against Looker and re-imports the history', async () => {
+    const metric = await createMetric(api, integration.id, { name: 'Revenue, then orders' });
+    await waitUntilSettled(api, metric.id);
+    const changed = await api.http<MetricDetail>('PATCH', `/v1/metrics/${metric.id}`, { name: 'Orders per day', valueField: 'orders.count' });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ name: 'Orders per day', valueField: 'orders.count' });
+    const reimport = await eventually(async () => {
+      const runs = await importRunsOf(metric.id);
+      const latest = runs.body.data[0];
+      return latest?.kind === 'config_change' && latest.status === 'succeeded' ? latest : undefined;
+    });
+    expect(reimport.valueField).toBe('orders.count');
+    const page = await api.http<Page<{ value: string }>>('GET', `/v1/metrics/${metric.id}/datapoints?limit=50`);
+    expect(page.body.data.length).toBe(50);
+    for (const point of page.body.data) expect(Number.isInteger(Number(point.value))).toBe(true);
+  });
+
+  it('lists metrics a page at a time, filtered by integration', async () => {
+    const other = await createIntegration(api, 'Second Looker');
+    const created = [];
+    for (const name of ['First', 'Second', 'Third']) created.push(await createMetric(api, other.id, { name }));
+    const first = await api.http<Page<Metric>>('GET', `/v1/metrics?integrationId=${other.id}&limit=2`);
+    expect(first.body.data.map((metric) => metric.name)).toEqual(['First', 'Second']);
+    const second = await api.http<Page<Metric>>('GET', `/v1/metrics?integrationId=${other.id}&limit=2&cursor=${first.body.nextCursor}`);
+    expect(second.body).toEqual({ data: [expect.objectContaining({ name: 'Third' })], nextCursor: null });
+
+    const unknown = await api.http<Problem>('GET', '/v1/metrics?integrationId=5b3f6f0e-3f43-4f7e-9b0c-0d6f5e0b9a11');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.errors?.[0]?.pointer).toBe('/query/integrationId');
+    for (const metric of created) await api.http('DELETE', `/v1/metrics/${metric.id}`);
+  });
+
+  it('deletes a metric: the workflow is stopped and its datapoints and import history go with it', async () => {
+    const metric = await createMetric(api, integration.id, { name: 'Deleted metric' });
+    await waitUntilSettled(api, metric.id);
+    const { db } = api.stack.services.database;
+    const count = async (table: typeof datapoints | typeof importRuns) =>
+      (await db.select({ n: sql<number>`count(*)::int` }).from(table).where(eq(table.metricId, metric.id)))[0]!.n;
+    expect(await count(datapoints)).toBeGreaterThan(300);
+
+    const deleted = await api.http('DELETE', `/v1/metrics/${metric.id}`);
+    expect(deleted.status).toBe(204);
+    expect((await api.http('GET', `/v1/metrics/${metric.id}`)).status).toBe(404);
+    expect((await api.http('GET', `/v1/metrics/${metric.id}/datapoints`)).status).toBe(404);
+    expect(await count(datapoints)).toBe(0);
+    expect(await count(importRuns)).toBe(0);
+    const workflow = await api.stack.client.workflow.getHandle(metric.workflowId).describe();
+    expect(workflow.status.name).toBe('TERMINATED');
+    expect((await api.http('DELETE', `/v1/metrics/${metric.id}`)).status).toBe(404);
+  });
+
+  it('still reads a metric from the database when Temporal does not answer, and says so', async () => {
+    const metric = await createMetric(api, integration.id, { name: 'Read while Temporal is down' });
+    const settled = await waitUntilSettled(api, metric.id);
+    const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
+    try {
+      const unreachable = createMetricWorkflowGateway(new Client({ connection }), { statusTimeoutMs: 1000 });
+      const app = createApp(apiDepsFor(api.stack.services, { workflows: unreachable, temporalNamespace: 'default' }));
+      const call = async (method: string, path: string) => {
+        const response = await app.request(path, { method, headers: { authorization: `Bearer ${api.stack.apiKey}` } });
+        const text = await response.text();
+        const result = { status: response.status, contentType: response.headers.get('content-type'), body: JSON.parse(text) as unknown, text };
+        assertMatchesContract(app, method, path, result);
+        return result;
+      };
+
+      const read = await call('GET', `/v1/metrics/${metric.id}`);
+      expect(read.status).toBe(200);
+      expect(read.body).toMatchObject({ id: metric.id, state: 'active', temporal: 'unavailable', importing: null, lastImport: null, nextImportAt: settled.nextImportAt, temporalUiUrl: null });
+
+      const importNow = await call('POST', `/v1/metrics/${metric.id}/import-now`);
+      expect(importNow.status).toBe(503);
+      expect(importNow.body).toMatchObject({ code: 'upstream_unavailable', detail: 'Temporal is unavailable; try again shortly.' });
+    } finally {
+      await connection.close();
+    }
+  });
+});
+
+function localTime(iso: string, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+}

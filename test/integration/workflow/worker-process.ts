@@ -1,0 +1,43 @@
+// A worker in its own OS process, wired exactly like `src/cli/worker.ts` (same services, activities
+// and worker factory) but on the task queue the test gives it, so a test can SIGKILL it mid-import.
+// Settings come from the environment: DATABASE_URL, ENCRYPTION_KEYS, TEMPORAL_ADDRESS,
+// TEMPORAL_NAMESPACE, LOOKER_ALLOWED_HOSTS, TASK_QUEUE.
+import { createLogger } from '../../../src/logger';
+import { activitiesFor, createServices } from '../../../src/runtime/services';
+import { connectWorkerConnection } from '../../../src/temporal/connection';
+import { createMetricWorker } from '../../../src/temporal/worker';
+
+function setting(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is required`);
+  return value;
+}
+
+async function main(): Promise<void> {
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', name: 'test-worker-process' });
+  const services = createServices({
+    databaseUrl: setting('DATABASE_URL'),
+    databasePoolSize: 5,
+    encryptionKeys: setting('ENCRYPTION_KEYS'),
+    lookerAllowedHosts: setting('LOOKER_ALLOWED_HOSTS').split(','),
+    lookerMaxRows: 1_000_000,
+    lookerTimeoutSeconds: 300,
+    logger,
+  });
+  const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
+  const connection = await connectWorkerConnection({ address: setting('TEMPORAL_ADDRESS'), namespace }, logger);
+  try {
+    const worker = await createMetricWorker({ connection, namespace, activities: activitiesFor(services), logger, taskQueue: setting('TASK_QUEUE') });
+    // The parent waits for this line before it starts work for the worker.
+    process.stdout.write('worker-ready\n');
+    await worker.run();
+  } finally {
+    await connection.close();
+    await services.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`test worker process failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
