@@ -1,4 +1,5 @@
-import type { LookerClient, LookerFieldMeta } from '../looker/client';
+import type { LookerClient } from '../looker/client';
+import type { LookerFieldMeta } from '../looker/parse-look-result';
 import { ApiError } from './errors';
 import { bodyPointers, lookerProblem } from './looker-problems';
 

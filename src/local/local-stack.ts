@@ -7,7 +7,7 @@ import { runMigrations } from '../db/migrate';
 import type { Logger } from '../logger';
 import { startLookerEmulator, type LookerEmulator } from '../looker-emulator';
 import { startApiServer, type ApiServer } from '../runtime/api-server';
-import { activitiesFor, apiDepsFor, createServices, type Services } from '../runtime/services';
+import { activitiesFor, apiDepsFor, createServices, serviceSettingsFrom, temporalSettingsFrom, type Services } from '../runtime/services';
 import { findOrInstallTemporalBinary } from '../temporal/binaries';
 import { connectTemporalClient, connectWorkerConnection } from '../temporal/connection';
 import { createMetricWorkflowGateway } from '../temporal/metric-workflow-gateway';
@@ -90,16 +90,13 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
     onStop('looker emulator', () => emulator.close());
 
     // Local mode admits its own emulator through the SSRF guard, and nothing else private.
-    const emulatorHost = `127.0.0.1:${emulator.port}`;
-    const services: Services = createServices({
-      databaseUrl,
-      databasePoolSize: config.DATABASE_POOL_SIZE,
-      encryptionKeys: config.ENCRYPTION_KEYS ?? secrets.encryptionKeys,
-      lookerAllowedHosts: [...config.LOOKER_ALLOWED_HOSTS, emulatorHost],
-      lookerMaxRows: config.LOOKER_MAX_ROWS,
-      lookerTimeoutSeconds: config.LOOKER_TIMEOUT_SECONDS,
-      logger,
-    });
+    const services: Services = createServices(
+      serviceSettingsFrom(config, logger, {
+        databaseUrl,
+        encryptionKeys: secrets.encryptionKeys,
+        extraAllowedHosts: [`127.0.0.1:${emulator.port}`],
+      }),
+    );
     onStop('database pool', () => services.close());
 
     const apiKey = config.LOCAL_API_KEY ?? secrets.apiKey;
@@ -109,7 +106,7 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
       ...demoLookerCredentials,
     });
 
-    const temporalSettings = { address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, apiKey: config.TEMPORAL_API_KEY };
+    const temporalSettings = temporalSettingsFrom(config, temporalAddress);
     const temporal = await connectTemporalClient(temporalSettings);
     onStop('temporal client', () => temporal.close());
     const workerConnection = await connectWorkerConnection(temporalSettings, logger);

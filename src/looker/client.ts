@@ -1,6 +1,7 @@
 import { errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { LookerError, lookerErrors } from './errors';
 import { isTokenFresh, type StoredToken, type TokenStore } from './token-store';
+import type { LookerFieldMeta } from './parse-look-result';
 
 export interface LookerClientOptions {
   /** Canonical endpoint ending in /api/4.0 (see api-endpoint.ts). */
@@ -42,14 +43,6 @@ export interface LookDetail extends LookSummary {
   queryLimit: string | null;
 }
 
-export interface LookerFieldMeta {
-  name: string;
-  label?: string;
-  type: string;
-  category?: string;
-  is_numeric?: boolean;
-  is_timeframe?: boolean;
-}
 
 /** Looker's own error messages are quoted in ours, cut to this length. */
 const maxQuotedLength = 300;

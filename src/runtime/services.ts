@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { requireSetting, type Config } from '../config/env';
 import type { Dispatcher } from 'undici';
 import { createActivities } from '../activities';
 import type { ApiDeps } from '../api/deps';
@@ -7,6 +8,7 @@ import { createDatabase, type Database } from '../db/client';
 import { createGuardedDispatcher } from '../looker/address-guard';
 import { createLookerClientFactory, type LookerClientFactory } from '../looker/client-factory';
 import type { Logger } from '../logger';
+import type { TemporalSettings } from '../temporal/connection';
 import type { MetricWorkflowGateway } from '../temporal/metric-workflow-gateway';
 
 export interface ServiceSettings {
@@ -99,5 +101,34 @@ export function apiDepsFor(
       },
       temporal: () => extra.workflows.reachable(),
     },
+  };
+}
+
+/**
+ * Service settings from the parsed configuration. Production processes require DATABASE_URL and
+ * ENCRYPTION_KEYS; local mode passes the ones it provisioned itself.
+ */
+export function serviceSettingsFrom(
+  config: Config,
+  logger: Logger,
+  provisioned: { databaseUrl?: string; encryptionKeys?: string; extraAllowedHosts?: readonly string[] } = {},
+): ServiceSettings {
+  return {
+    databaseUrl: provisioned.databaseUrl ?? requireSetting(config, 'DATABASE_URL', 'postgres://user:password@host:5432/database'),
+    databasePoolSize: config.DATABASE_POOL_SIZE,
+    encryptionKeys:
+      config.ENCRYPTION_KEYS ?? provisioned.encryptionKeys ?? requireSetting(config, 'ENCRYPTION_KEYS', 'generate a key with `openssl rand -base64 32` and set k1:<key>'),
+    lookerAllowedHosts: [...config.LOOKER_ALLOWED_HOSTS, ...(provisioned.extraAllowedHosts ?? [])],
+    lookerMaxRows: config.LOOKER_MAX_ROWS,
+    lookerTimeoutSeconds: config.LOOKER_TIMEOUT_SECONDS,
+    logger,
+  };
+}
+
+export function temporalSettingsFrom(config: Config, provisionedAddress?: string): TemporalSettings {
+  return {
+    address: provisionedAddress ?? requireSetting(config, 'TEMPORAL_ADDRESS', 'host:port of the Temporal frontend'),
+    namespace: config.TEMPORAL_NAMESPACE,
+    apiKey: config.TEMPORAL_API_KEY,
   };
 }

@@ -47,3 +47,12 @@ export async function deleteMetric(db: Db, workspaceId: string, id: string): Pro
     .returning({ id: metrics.id });
   return deleted.length > 0;
 }
+
+/** Ids of an integration's metrics that wait for a person, e.g. after Looker rejected its credentials. */
+export async function metricsNeedingAttention(db: Db, workspaceId: string, integrationId: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: metrics.id })
+    .from(metrics)
+    .where(and(eq(metrics.workspaceId, workspaceId), eq(metrics.integrationId, integrationId), eq(metrics.state, 'needs_attention')));
+  return rows.map((row) => row.id);
+}

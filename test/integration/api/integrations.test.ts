@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { integrations, lookerTokens } from '../../../src/db/schema';
 import { freePort } from '../../../src/local/free-port';
+import { clientSecretAad } from '../../../src/looker/client-factory';
+import { eventually } from '../../helpers/eventually';
 import {
   createIntegration,
   createMetric,
@@ -8,7 +12,9 @@ import {
   startApiTestStack,
   wrongSecret,
   type ApiTestStack,
+  waitUntilSettled,
   type Integration,
+  type MetricDetail,
   type Page,
   type Problem,
 } from './api-stack';
@@ -181,6 +187,34 @@ describe('integrations', () => {
       expect(accepted.status).toBe(200);
       expect(accepted.body.apiEndpoint).toBe(api.stack.emulator.apiUrl);
       expect(Date.parse(accepted.body.lastCheck!.at)).toBeGreaterThan(Date.parse(integration.lastCheck!.at));
+    });
+
+    it('retries the metrics that needed attention as soon as working credentials are saved', async () => {
+      const revoked = await createIntegration(api, 'Revoked Looker');
+      const metric = await createMetric(api, revoked.id);
+      await waitUntilSettled(api, metric.id);
+      // Looker revokes the key: the stored secret stops working and the shared token is gone.
+      const { db } = api.stack.services.database;
+      await db
+        .update(integrations)
+        .set({ clientSecretSealed: api.stack.services.secretBox.encrypt(wrongSecret, clientSecretAad(revoked.id)) })
+        .where(eq(integrations.id, revoked.id));
+      await db.delete(lookerTokens).where(eq(lookerTokens.integrationId, revoked.id));
+      expect((await api.http('POST', `/v1/metrics/${metric.id}/import-now`)).status).toBe(202);
+      const broken = await eventually(async () => {
+        const detail = await api.http<MetricDetail>('GET', `/v1/metrics/${metric.id}`);
+        return detail.body.state === 'needs_attention' ? detail.body : undefined;
+      });
+      expect(broken.lastError).toMatch(/Looker rejected the client ID and client secret/);
+
+      const fixed = await api.http<Integration>('PATCH', `/v1/integrations/${revoked.id}`, { clientSecret: emulatorCredentials.clientSecret });
+      expect(fixed.status).toBe(200);
+      // No import time passes: the fix itself brings the metric back.
+      const recovered = await eventually(async () => {
+        const detail = await api.http<MetricDetail>('GET', `/v1/metrics/${metric.id}`);
+        return detail.body.state === 'active' && !detail.body.importing ? detail.body : undefined;
+      });
+      expect(recovered.lastError).toBeNull();
     });
 
     it('never sends the stored secret to a new endpoint: a new apiEndpoint needs the secret too', async () => {

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { LookerFieldMeta } from '../../../looker/client';
+import type { LookerFieldMeta } from '../../../looker/parse-look-result';
 import { inferTimeframe, suggestFields } from '../../../looker/parse-look-result';
 import type { App } from '../../app';
 import type { ApiDeps } from '../../deps';

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { updateIntegration, type IntegrationChanges, type IntegrationRow } from '../../../db/repositories/integrations';
+import { metricsNeedingAttention } from '../../../db/repositories/metrics';
 import { normaliseApiEndpoint } from '../../../looker/api-endpoint';
 import { clientSecretAad } from '../../../looker/client-factory';
 import type { App } from '../../app';
@@ -48,8 +49,19 @@ export function registerUpdateIntegration(app: App, deps: ApiDeps): void {
     const changes: IntegrationChanges = { ...(input.name === undefined ? {} : { name: input.name }), ...credentials };
     const row = await updateIntegration(deps.db, workspaceId, integration.id, changes, { credentialsChanged: credentials !== undefined });
     if (!row) throw integrationNotFound(integration.id);
+    if (credentials) await retryMetricsNeedingAttention(deps, workspaceId, integration.id);
     return c.json(integrationView(row), 200);
   });
+}
+
+/**
+ * Fixed credentials should not wait for each metric's next import time: metrics that needed
+ * attention retry at once. Best effort: a metric that cannot be resumed now recovers on schedule.
+ */
+async function retryMetricsNeedingAttention(deps: ApiDeps, workspaceId: string, integrationId: string): Promise<void> {
+  for (const metricId of await metricsNeedingAttention(deps.db, workspaceId, integrationId)) {
+    await deps.workflows.resume(metricId).catch((error: unknown) => deps.logger.warn({ metricId, err: error }, 'could not resume metric after credential change'));
+  }
 }
 
 /** The credential columns to save, after Looker accepted them; undefined when none were given. */

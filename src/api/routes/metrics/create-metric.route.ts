@@ -63,7 +63,12 @@ export function registerCreateMetric(app: App, deps: ApiDeps): void {
       .values({ id, workspaceId, ...input, integrationId: integration.id, state: 'backfilling' })
       .returning();
     try {
-      await deps.workflows.start({ metricId: id, workspaceId, integrationId: integration.id });
+      await deps.workflows.start({
+        metricId: id,
+        workspaceId,
+        integrationId: integration.id,
+        schedule: { importTime: input.importTime, timeZone: input.timeZone },
+      });
     } catch (error) {
       // No workflow, no metric: a half-created metric would never import.
       await deps.db.delete(metrics).where(eq(metrics.id, id));
