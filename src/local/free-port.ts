@@ -33,6 +33,13 @@ function canConnect(port: number, host: string): Promise<boolean> {
   });
 }
 
+/** Fails with the variable to change when host:port is taken. */
+export async function requireFreePort(variable: string, port: number, host: string): Promise<void> {
+  if (await isPortInUse(port, host)) {
+    throw new Error(`${variable}: port ${port} on ${host} is already in use; stop what uses it or set ${variable} to a free port`);
+  }
+}
+
 /** Waits until nothing accepts connections on host:port any more. */
 export async function waitForPortClosed(port: number, host: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -16,6 +16,7 @@ import { ensureDemoSetup } from './demo-setup';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { loadOrCreateLocalSecrets } from './local-secrets';
 import { defaultDataDir, defaultToolsDir } from './paths';
+import { requireFreePort } from './free-port';
 import { startTemporalDevServer } from './temporal-dev-server';
 
 export const demoLookerCredentials = { clientId: 'demo-client-id', clientSecret: 'demo-client-secret' };
@@ -43,6 +44,9 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
     }
   };
   try {
+    // Busy ports fail at once, before anything is installed or started.
+    await requireFreePort('PORT', config.PORT, config.HOST);
+    await requireFreePort('LOOKER_EMULATOR_PORT', config.LOOKER_EMULATOR_PORT, '127.0.0.1');
     const dataDir = path.resolve(config.DATA_DIR ?? defaultDataDir);
     await mkdir(dataDir, { recursive: true });
     const secrets = await loadOrCreateLocalSecrets(dataDir);

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../logger';
 import { searchAttributeFlags } from '../shared/search-attributes';
-import { isPortInUse, waitForPort } from './free-port';
+import { requireFreePort, waitForPort } from './free-port';
 
 export interface TemporalDevServerHandle {
   address: string;
@@ -21,14 +21,8 @@ export async function startTemporalDevServer(options: {
   logger: Logger;
 }): Promise<TemporalDevServerHandle> {
   const ip = '127.0.0.1';
-  for (const [name, value] of [
-    ['TEMPORAL_PORT', options.port],
-    ['TEMPORAL_UI_PORT', options.uiPort],
-  ] as const) {
-    if (value !== undefined && (await isPortInUse(value, ip))) {
-      throw new Error(`${name}: port ${value} on ${ip} is already in use; stop what uses it or set ${name} to a free port`);
-    }
-  }
+  await requireFreePort('TEMPORAL_PORT', options.port, ip);
+  if (options.uiPort !== undefined) await requireFreePort('TEMPORAL_UI_PORT', options.uiPort, ip);
   const args = [
     'server',
     'start-dev',
