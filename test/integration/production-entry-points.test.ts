@@ -1,0 +1,152 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import postgres from 'postgres';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { generateEncryptionKey } from '../../src/crypto/secret-box';
+import { freePort } from '../../src/local/free-port';
+import { startLookerEmulator } from '../../src/looker-emulator';
+import { eventually } from '../helpers/eventually';
+import { createTestDatabase } from '../helpers/test-database';
+
+const run = promisify(execFile);
+
+/** Runs a production entry point as `npm run <script>` would, with exactly the given environment. */
+async function entryPoint(script: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', path.resolve('src/cli', script)], {
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('production entry points', () => {
+  const drops: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const drop of drops) await drop();
+  });
+
+  it('db:migrate creates every table on an empty database, and running it again changes nothing', async () => {
+    const server = new URL(inject('databaseUrl'));
+    server.pathname = '/postgres';
+    const database = await createTestDatabase(server.toString());
+    drops.push(() => database.drop());
+
+    const first = await entryPoint('migrate.ts', { DATABASE_URL: database.url });
+    expect(first).toMatchObject({ code: 0, stdout: 'migrations applied\n' });
+    const second = await entryPoint('migrate.ts', { DATABASE_URL: database.url });
+    expect(second.code).toBe(0);
+
+    const sql = postgres(database.url, { max: 1, onnotice: () => undefined });
+    try {
+      const tables = await sql<{ table_name: string }[]>`
+        select table_name from information_schema.tables where table_schema = 'public' order by table_name`;
+      expect(tables.map((t) => t.table_name)).toEqual([
+        'api_keys',
+        'datapoints',
+        'import_runs',
+        'integrations',
+        'looker_tokens',
+        'metrics',
+        'staged_datapoints',
+        'workspaces',
+      ]);
+    } finally {
+      await sql.end();
+    }
+  });
+
+  it.each([
+    ['migrate.ts', {}, 'metric-importer: DATABASE_URL: is required'],
+    ['api.ts', {}, 'metric-importer: DATABASE_URL: is required'],
+    ['worker.ts', { DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db' }, 'metric-importer: ENCRYPTION_KEYS: is required'],
+    ['api.ts', { DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db', ENCRYPTION_KEYS: 'k1:short' }, 'metric-importer: ENCRYPTION_KEYS: '],
+  ])('%s refuses to start without its settings, naming the variable in one line (%j)', async (script, env, expected) => {
+    const result = await entryPoint(script, env);
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(expected);
+  });
+});
+
+/** A long-running entry point (api, worker) as its own process, stopped with SIGTERM like a platform would. */
+function startProcess(script: string, env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('src/cli', script)], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { child, output: () => output, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+}
+
+describe('production processes: one API and two workers', () => {
+  it('imports a metric end to end through separate api and worker processes, which stop cleanly on SIGTERM', async () => {
+    const server = new URL(inject('databaseUrl'));
+    server.pathname = '/postgres';
+    const database = await createTestDatabase(server.toString());
+    const emulator = await startLookerEmulator({ clientId: 'prod-client', clientSecret: 'prod-secret-7c1d9e0b2a4f' });
+    const port = await freePort();
+    const adminToken = 'production-admin-token-0123456789abcdef';
+    const env = {
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      ENCRYPTION_KEYS: `k1:${generateEncryptionKey()}`,
+      ADMIN_TOKEN: adminToken,
+      LOOKER_ALLOWED_HOSTS: `127.0.0.1:${emulator.port}`,
+      PORT: String(port),
+    };
+    // The release order: migrate once, then start the API and any number of workers.
+    expect((await entryPoint('migrate.ts', env)).code).toBe(0);
+    const processes = [startProcess('api.ts', env), startProcess('worker.ts', env), startProcess('worker.ts', env)];
+    try {
+      const api = `http://127.0.0.1:${port}`;
+      await eventually(async () => ((await fetch(`${api}/healthz`).catch(() => undefined))?.status === 200 ? true : undefined));
+      const post = async <T>(route: string, token: string, body: unknown): Promise<{ status: number; body: T }> => {
+        const response = await fetch(`${api}${route}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        return { status: response.status, body: (await response.json()) as T };
+      };
+
+      const workspace = await post<{ apiKey: { key: string } }>('/v1/admin/workspaces', adminToken, { name: 'Production check' });
+      expect(workspace.status).toBe(201);
+      const key = workspace.body.apiKey.key;
+      const integration = await post<{ id: string }>('/v1/integrations', key, {
+        name: 'Looker',
+        apiEndpoint: emulator.url,
+        clientId: 'prod-client',
+        clientSecret: 'prod-secret-7c1d9e0b2a4f',
+      });
+      expect(integration.status).toBe(201);
+      const metric = await post<{ id: string }>('/v1/metrics', key, {
+        name: 'Weekly orders',
+        integrationId: integration.body.id,
+        lookId: '2',
+        dateField: 'orders.created_week',
+        valueField: 'orders.count',
+      });
+      expect(metric.status).toBe(202);
+      const page = await eventually(async () => {
+        const response = await fetch(`${api}/v1/metrics/${metric.body.id}/datapoints?limit=1000`, { headers: { authorization: `Bearer ${key}` } });
+        const body = (await response.json()) as { data: unknown[] };
+        return body.data.length === 104 ? body : undefined;
+      });
+      expect(page.data).toHaveLength(104);
+    } finally {
+      for (const { child } of processes) child.kill('SIGTERM');
+      const codes = await Promise.all(processes.map((p) => p.exited));
+      await emulator.close();
+      await database.drop();
+      expect(codes).toEqual([0, 0, 0]);
+    }
+  });
+});
