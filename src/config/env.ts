@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseHostEntry } from '../looker/api-endpoint';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
@@ -20,7 +21,16 @@ const hostList = z
       .split(',')
       .map((entry) => entry.trim().toLowerCase())
       .filter(Boolean),
-  );
+  )
+  .superRefine((entries, ctx) => {
+    for (const entry of entries) {
+      try {
+        parseHostEntry(entry);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  });
 
 /** Every environment variable the service reads; the README's configuration table mirrors it. */
 export const configSchema = z.object({

@@ -24,6 +24,7 @@ describe('configuration', () => {
     ['PORT', 'abc', /PORT: /],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL: /],
     ['ADMIN_TOKEN', 'short', /ADMIN_TOKEN: must be at least 24 characters/],
+    ['LOOKER_ALLOWED_HOSTS', 'looker.internal,https://10.0.0.5/api', /LOOKER_ALLOWED_HOSTS: Invalid host entry "https:\/\/10\.0\.0\.5\/api": use "host" or "host:port"/],
   ])('rejects %s=%s with one line naming the variable', (name, value, message) => {
     const error = (() => {
       try {
