@@ -5,6 +5,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
 import { TASK_QUEUE, metricWorkflowId } from '../shared/ids';
@@ -56,11 +57,21 @@ export function createMetricWorkflowGateway(
     taskQueue?: string;
     /** Deadline of the status query, so reads degrade quickly when Temporal is down. */
     statusTimeoutMs?: number;
+    /**
+     * Deadline of pause, resume, schedule changes and signals. Without one, an API request would
+     * wait for as long as no worker runs, since the workflow answers updates only on a worker.
+     */
+    messageTimeoutMs?: number;
+    /** Deadline of a source change, which the workflow checks against Looker first. */
+    sourceChangeTimeoutMs?: number;
     /** Tests only: passed to every started workflow to force continue-as-new after this many history events. */
     continueAsNewAfterEvents?: number;
   } = {},
 ): MetricWorkflowGateway {
   const statusTimeoutMs = options.statusTimeoutMs ?? 5_000;
+  const messageTimeoutMs = options.messageTimeoutMs ?? 30_000;
+  const sourceChangeTimeoutMs = options.sourceChangeTimeoutMs ?? 180_000;
+  const within = <T>(ms: number, fn: () => Promise<T>) => translate(() => client.connection.withDeadline(Date.now() + ms, fn));
   const handle = (metricId: string) => client.workflow.getHandle<typeof metricImportWorkflow>(metricWorkflowId(metricId));
   return {
     start: (metric) =>
@@ -86,15 +97,14 @@ export function createMetricWorkflowGateway(
         });
         return { workflowId };
       }),
-    status: (metricId) =>
-      translate(() => client.connection.withDeadline(Date.now() + statusTimeoutMs, () => handle(metricId).query(getStatus))),
-    updateSourceConfig: (metricId, change) => translate(() => handle(metricId).executeUpdate(updateSourceConfig, { args: [change] })),
-    updateSchedule: (metricId, schedule) => translate(() => handle(metricId).executeUpdate(updateSchedule, { args: [schedule] })),
-    pause: (metricId) => translate(() => handle(metricId).executeUpdate(pause)),
-    resume: (metricId) => translate(() => handle(metricId).executeUpdate(resume)),
-    importNow: (metricId) => translate(() => handle(metricId).signal(importNow)),
+    status: (metricId) => within(statusTimeoutMs, () => handle(metricId).query(getStatus)),
+    updateSourceConfig: (metricId, change) => within(sourceChangeTimeoutMs, () => handle(metricId).executeUpdate(updateSourceConfig, { args: [change] })),
+    updateSchedule: (metricId, schedule) => within(messageTimeoutMs, () => handle(metricId).executeUpdate(updateSchedule, { args: [schedule] })),
+    pause: (metricId) => within(messageTimeoutMs, () => handle(metricId).executeUpdate(pause)),
+    resume: (metricId) => within(messageTimeoutMs, () => handle(metricId).executeUpdate(resume)),
+    importNow: (metricId) => within(messageTimeoutMs, () => handle(metricId).signal(importNow)),
     terminate: (metricId, reason) =>
-      translate(async () => {
+      within(messageTimeoutMs, async () => {
         try {
           await handle(metricId).terminate(reason);
         } catch (error) {
@@ -104,7 +114,7 @@ export function createMetricWorkflowGateway(
       }),
     reachable: async () => {
       try {
-        await client.connection.workflowService.getSystemInfo({}, );
+        await client.connection.withDeadline(Date.now() + statusTimeoutMs, () => client.connection.workflowService.getSystemInfo({}));
         return true;
       } catch {
         return false;
@@ -127,6 +137,16 @@ async function translate<T>(fn: () => Promise<T>): Promise<T> {
       const cause = error.cause;
       throw new WorkflowGatewayError('rejected', cause instanceof Error ? rootMessage(cause) : error.message, rootFailureType(error));
     }
+    // A query on a workflow that closed before it ever ran (e.g. terminated while no worker ran).
+    if (grpcCode(error) === grpcFailedPrecondition) {
+      throw new WorkflowGatewayError('not_found', "The metric's import workflow has ended.");
+    }
+    if (isDeadlineExceeded(error)) {
+      throw new WorkflowGatewayError(
+        'unavailable',
+        "The metric's workflow did not answer in time: Temporal is unreachable or no worker is running. Try again shortly.",
+      );
+    }
     if (isUnreachable(error)) {
       throw new WorkflowGatewayError('unavailable', 'Temporal is unavailable; try again shortly.');
     }
@@ -136,13 +156,27 @@ async function translate<T>(fn: () => Promise<T>): Promise<T> {
 
 // gRPC status codes (grpc/status.h); @grpc/grpc-js is only a transitive dependency.
 const grpcDeadlineExceeded = 4;
+const grpcFailedPrecondition = 9;
 const grpcUnavailable = 14;
 
-/** The SDK wraps gRPC errors in ServiceError; UNAVAILABLE or a passed deadline means Temporal did not answer. */
-function isUnreachable(error: unknown): boolean {
+function grpcCode(error: unknown): number | undefined {
   const grpc = error instanceof ServiceError ? error.cause : error;
-  if (isGrpcServiceError(grpc)) return [grpcUnavailable, grpcDeadlineExceeded].includes(Number(grpc.code));
-  return error instanceof Error && /UNAVAILABLE|DEADLINE_EXCEEDED|connect/i.test(error.message);
+  return isGrpcServiceError(grpc) ? Number(grpc.code) : undefined;
+}
+
+function isDeadlineExceeded(error: unknown): boolean {
+  return (
+    error instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
+    grpcCode(error) === grpcDeadlineExceeded ||
+    (error instanceof Error && /DEADLINE_EXCEEDED/.test(error.message))
+  );
+}
+
+/** The SDK wraps gRPC errors in ServiceError; UNAVAILABLE means Temporal did not answer. */
+function isUnreachable(error: unknown): boolean {
+  const code = grpcCode(error);
+  if (code !== undefined) return code === grpcUnavailable;
+  return error instanceof Error && /UNAVAILABLE|connect/i.test(error.message);
 }
 
 /** The type of the innermost ApplicationFailure, so callers can tell which input was refused. */
