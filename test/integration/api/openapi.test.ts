@@ -37,6 +37,11 @@ describe('OpenAPI document and reference page', () => {
     await api?.stop();
   });
 
+  it('matches the committed snapshot, so every contract change shows up in review', async () => {
+    // After an intended API change: npx vitest run --project integration test/integration/api/openapi.test.ts -u
+    await expect(`${JSON.stringify(document, null, 2)}\n`).toMatchFileSnapshot('./openapi.snapshot.json');
+  });
+
   const operations = () =>
     Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ path, method, operation })));
 
