@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it, onTestFailed } from 'vitest';
-import { freePort, isPortInUse } from '../../src/local/free-port';
+import { isPortInUse } from '../../src/local/free-port';
 import { eventually } from '../helpers/eventually';
 
 /**
@@ -32,6 +32,30 @@ function startLocal(env: Record<string, string>): Started {
   return { child, output: () => output, exited };
 }
 
+/**
+ * A free port below the kernel's ephemeral range, like the fixed defaults (3000, 7233, 8233, 9999):
+ * the dev server takes random ephemeral ports for its internal services while it starts, and one of
+ * those could otherwise take a port we chose but the service binds only later.
+ */
+async function fixedStylePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (!(await isPortInUse(port))) return port;
+  }
+}
+
+/** Waits for the banner; a process that exits first fails at once, with what it printed. */
+async function untilServing(started: Started): Promise<void> {
+  const exitedEarly = started.exited.then((code) => {
+    throw new Error(`npm start exited with ${code} before serving:\n${started.output().slice(-4000)}`);
+  });
+  await Promise.race([
+    eventually(() => Promise.resolve(started.output().includes('metric-importer is running') ? true : undefined), { timeoutMs: 180_000 }),
+    exitedEarly,
+  ]);
+  exitedEarly.catch(() => undefined);
+}
+
 function processesUsing(dataDir: string): string[] {
   const list = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
   return list.split('\n').filter((line) => line.includes(dataDir));
@@ -52,10 +76,10 @@ describe('local mode (npm start)', () => {
     dirs.push(dataDir);
     return {
       DATA_DIR: dataDir,
-      PORT: String(await freePort()),
-      TEMPORAL_PORT: String(await freePort()),
-      TEMPORAL_UI_PORT: String(await freePort()),
-      LOOKER_EMULATOR_PORT: String(await freePort()),
+      PORT: String(await fixedStylePort()),
+      TEMPORAL_PORT: String(await fixedStylePort()),
+      TEMPORAL_UI_PORT: String(await fixedStylePort()),
+      LOOKER_EMULATOR_PORT: String(await fixedStylePort()),
       TEMPORAL_CLI_PATH: inject('temporalCliPath'),
     };
   }
@@ -69,7 +93,7 @@ describe('local mode (npm start)', () => {
     onTestFailed(() => {
       for (const output of outputs) process.stderr.write(`--- npm start output ---\n${output().slice(-4000)}\n`);
     });
-    await eventually(() => Promise.resolve(first.output().includes('metric-importer is running') ? true : undefined), { timeoutMs: 180_000 });
+    await untilServing(first);
     const apiKey = /API key\s+(\S+)/.exec(first.output())?.[1];
     const body = /-d '(\{.*\})'/.exec(first.output())?.[1];
     expect(apiKey).toMatch(/^mi_live_/);
@@ -108,7 +132,7 @@ describe('local mode (npm start)', () => {
     const second = startLocal(env);
     children.push(second.child);
     outputs.push(second.output);
-    await eventually(() => Promise.resolve(second.output().includes('metric-importer is running') ? true : undefined), { timeoutMs: 180_000 });
+    await untilServing(second);
     expect(second.output()).toContain(apiKey);
     const again = (await (await fetch(`${api}/v1/metrics/${metric.id}/datapoints?limit=10000`, { headers: auth })).json()) as { data: unknown[] };
     expect(again.data).toEqual(datapoints);

@@ -168,7 +168,10 @@ export async function waitUntilSettled(api: ApiTestStack, metricId: string, opti
   return eventually(async () => {
     const metric = await api.http<MetricDetail>('GET', `/v1/metrics/${metricId}`, undefined, options);
     const [stored] = await db.select({ nextImportAt: metrics.nextImportAt }).from(metrics).where(eq(metrics.id, metricId));
-    const settled = metric.body.lastImport && !metric.body.importing && (stored?.nextImportAt?.toISOString() ?? null) === metric.body.nextImportAt;
+    // Paused metrics have no next import; others are settled once it is computed and stored.
+    const nextKnown = metric.body.state === 'paused' || metric.body.nextImportAt !== null;
+    const settled =
+      metric.body.lastImport && !metric.body.importing && nextKnown && (stored?.nextImportAt?.toISOString() ?? null) === metric.body.nextImportAt;
     return settled ? metric.body : undefined;
   });
 }
