@@ -73,17 +73,18 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
   }
 }
 
-type HookedEvent = 'beforeExit' | 'SIGINT' | 'SIGTERM';
+type HookedEvent = 'beforeExit' | 'exit' | 'SIGINT' | 'SIGTERM';
 
 /**
  * Loads the package and removes hooks it installs on load (through async-exit-hook):
- * - always its 'beforeExit' hook, which calls `process.exit(0)` and so replaces the exit code a
- *   process set (a failed vitest run would exit 0); every caller stops Postgres itself;
+ * - always its 'beforeExit' and 'exit' hooks: the first calls `process.exit(0)`, replacing the exit
+ *   code a process set (a failed vitest run exited 0); the second runs an async stop that throws
+ *   once the process is already exiting. Every caller stops Postgres itself;
  * - with `handlesSignals`, its SIGINT/SIGTERM hooks, which stop Postgres and exit the process
  *   while the caller is still shutting down in order.
  */
 export async function importEmbeddedPostgres(handlesSignals: boolean) {
-  const events: HookedEvent[] = handlesSignals ? ['beforeExit', 'SIGINT', 'SIGTERM'] : ['beforeExit'];
+  const events: HookedEvent[] = handlesSignals ? ['beforeExit', 'exit', 'SIGINT', 'SIGTERM'] : ['beforeExit', 'exit'];
   // The plain emitter view: the process type's per-event overloads do not accept a union of events.
   const emitter: NodeJS.EventEmitter = process;
   const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
