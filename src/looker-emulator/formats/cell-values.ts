@@ -14,3 +14,29 @@ export function columnFields(table: ResultTable): FieldInfo[] {
   const pivots = new Set(table.pivotFields.map((p) => p.name));
   return table.look.fields.filter((f) => !pivots.has(f.name));
 }
+
+/**
+ * Row `i` as a JSON object keyed by field name: `cellOf` renders a plain cell, `pivoted` wraps the
+ * cells of a pivoted measure (already keyed by pivot key) the way the format nests them.
+ */
+export function rowObject<C>(
+  table: ResultTable,
+  fields: readonly FieldInfo[],
+  i: number,
+  cellOf: (field: FieldInfo, value: CellValue | undefined) => C,
+  pivoted: (byKey: Record<string, C>) => unknown,
+): Record<string, unknown> {
+  const row = table.at(i);
+  const out: Record<string, unknown> = {};
+  for (const f of fields) {
+    const byPivot = row.pivotCells?.[f.name];
+    if (byPivot) {
+      const nested: Record<string, C> = {};
+      for (const p of table.pivots) nested[p.key] = cellOf(f, byPivot[p.key]);
+      out[f.name] = pivoted(nested);
+    } else {
+      out[f.name] = cellOf(f, row.cells[f.name]);
+    }
+  }
+  return out;
+}

@@ -6,7 +6,7 @@ import { lookerDateTime } from '../timeframes';
 import type { CellValue } from '../types';
 import { hasExplicitFormat, renderValue } from '../value-format';
 import { rowChunks } from './chunks';
-import { columnFields } from './cell-values';
+import { columnFields, rowObject } from './cell-values';
 import { lookSql } from './sql';
 
 interface Cell {
@@ -82,21 +82,8 @@ function header(table: ResultTable, now: Date, limit: number, ranMs: number): Re
 export function jsonDetailResult(table: ResultTable, options: { applyFormatting: boolean; now: Date; limit: number; startedMs: number }): Reply {
   const head = JSON.stringify(header(table, options.now, options.limit, Date.now() - options.startedMs));
   const fields = columnFields(table);
-  const render = (i: number) => {
-    const row = table.at(i);
-    const out: Record<string, unknown> = {};
-    for (const f of fields) {
-      const byPivot = row.pivotCells?.[f.name];
-      if (byPivot) {
-        const nested: Record<string, Cell> = {};
-        for (const p of table.pivots) nested[p.key] = cell(f, byPivot[p.key], options.applyFormatting);
-        out[f.name] = nested;
-      } else {
-        out[f.name] = cell(f, row.cells[f.name], options.applyFormatting);
-      }
-    }
-    return JSON.stringify(out);
-  };
+  const render = (i: number) =>
+    JSON.stringify(rowObject(table, fields, i, (f, value) => cell(f, value, options.applyFormatting), (byKey) => byKey));
   return streamReply(200, JSON_CONTENT_TYPE, (function* () {
     yield `${head.slice(0, -1)},"data":[`;
     yield* rowChunks(table.size, render, ',');

@@ -1,8 +1,7 @@
 import { streamReply, JSON_CONTENT_TYPE, type Reply } from '../reply';
 import { PIVOT_KEY_SEPARATOR, type ResultTable } from '../result-table';
-import type { CellValue } from '../types';
 import { rowChunks } from './chunks';
-import { columnFields, outputValue } from './cell-values';
+import { columnFields, outputValue, rowObject } from './cell-values';
 
 /**
  * `json`: an array of rows keyed by field name. A pivoted measure becomes
@@ -11,21 +10,10 @@ import { columnFields, outputValue } from './cell-values';
 export function jsonResult(table: ResultTable, applyFormatting: boolean): Reply {
   const fields = columnFields(table);
   const pivotName = table.pivotFields.map((p) => p.name).join(PIVOT_KEY_SEPARATOR);
-  const render = (i: number) => {
-    const row = table.at(i);
-    const out: Record<string, unknown> = {};
-    for (const f of fields) {
-      const byPivot = row.pivotCells?.[f.name];
-      if (byPivot) {
-        const nested: Record<string, CellValue> = {};
-        for (const p of table.pivots) nested[p.key] = outputValue(f, byPivot[p.key], applyFormatting);
-        out[f.name] = { [pivotName]: nested };
-      } else {
-        out[f.name] = outputValue(f, row.cells[f.name], applyFormatting);
-      }
-    }
-    return JSON.stringify(out);
-  };
+  const render = (i: number) =>
+    JSON.stringify(
+      rowObject(table, fields, i, (f, value) => outputValue(f, value, applyFormatting), (byKey) => ({ [pivotName]: byKey })),
+    );
   return streamReply(200, JSON_CONTENT_TYPE, (function* () {
     yield '[';
     yield* rowChunks(table.size, render, ',');
