@@ -2,13 +2,14 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricWorkflowId } from '../../../src/shared/ids';
 import { importNow } from '../../../src/shared/messages';
-import { startTestStack, type TestStack } from '../../helpers/test-stack';
+import type { TestStack } from '../../helpers/test-stack';
 import { eventually } from '../../helpers/eventually';
 import {
   berlinWallClock,
   createIntegration,
   createMetric,
-  createTimeSkippingEnv,
+  startTimeSkippingStack,
+  stopTimeSkippingStack,
   eventuallyStatus,
   importRuns,
   maybeRecordHistory,
@@ -28,13 +29,9 @@ describe('continue-as-new', () => {
   let stack: TestStack;
 
   beforeAll(async () => {
-    env = await createTimeSkippingEnv();
-    stack = await startTestStack({ temporal: { client: env.client, connection: env.nativeConnection }, seed: 'test', continueAsNewAfterEvents: 60 });
+    ({ env, stack } = await startTimeSkippingStack({ continueAsNewAfterEvents: 60 }));
   });
-  afterAll(async () => {
-    await stack?.stop();
-    await env?.teardown();
-  });
+  afterAll(() => stopTimeSkippingStack({ env, stack }));
 
   it('keeps the schedule, the pause and the import state across runs', async () => {
     await skipTo(env, new Date('2027-01-11T12:00:00Z'));

@@ -1,11 +1,12 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../../helpers/test-stack';
+import type { TestStack } from '../../helpers/test-stack';
 import {
   berlinWallClock,
   createIntegration,
   createMetric,
-  createTimeSkippingEnv,
+  startTimeSkippingStack,
+  stopTimeSkippingStack,
   datapoints,
   eventuallyStatus,
   importRuns,
@@ -32,14 +33,10 @@ describe('daily import at the import time in the metric time zone', () => {
   let integrationId: string;
 
   beforeAll(async () => {
-    env = await createTimeSkippingEnv();
-    stack = await startTestStack({ temporal: { client: env.client, connection: env.nativeConnection }, seed: 'test' });
+    ({ env, stack } = await startTimeSkippingStack());
     integrationId = await createIntegration(stack);
   });
-  afterAll(async () => {
-    await stack?.stop();
-    await env?.teardown();
-  });
+  afterAll(() => stopTimeSkippingStack({ env, stack }));
 
   /** Creates the metrics at `createAt`, waits for their backfills, then skips three days. */
   async function threeDaysFrom(createAt: Date, importTimes: string[]) {

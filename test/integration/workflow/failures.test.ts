@@ -7,11 +7,12 @@ import { metricWorkflowId } from '../../../src/shared/ids';
 import { importNow } from '../../../src/shared/messages';
 import { ImportStateKey } from '../../../src/shared/search-attributes';
 import { eventually } from '../../helpers/eventually';
-import { emulatorCredentials, startTestStack, type TestStack } from '../../helpers/test-stack';
+import { emulatorCredentials, type TestStack } from '../../helpers/test-stack';
 import {
   createIntegration,
   createMetric,
-  createTimeSkippingEnv,
+  startTimeSkippingStack,
+  stopTimeSkippingStack,
   datapoints,
   eventuallyStatus,
   importRuns,
@@ -29,16 +30,12 @@ describe('failures: needs attention, outages and rate limits', () => {
   let stack: TestStack;
 
   beforeAll(async () => {
-    env = await createTimeSkippingEnv();
-    stack = await startTestStack({ temporal: { client: env.client, connection: env.nativeConnection }, seed: 'test' });
+    ({ env, stack } = await startTimeSkippingStack());
   });
   afterEach(() => {
     stack.emulator.control.reset();
   });
-  afterAll(async () => {
-    await stack?.stop();
-    await env?.teardown();
-  });
+  afterAll(() => stopTimeSkippingStack({ env, stack }));
 
   /** Stores another client secret for the integration, sealed as the API stores it. */
   async function setClientSecret(integrationId: string, secret: string): Promise<void> {

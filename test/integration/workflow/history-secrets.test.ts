@@ -6,8 +6,8 @@ import { clientSecretAad } from '../../../src/looker/client-factory';
 import { metricWorkflowId } from '../../../src/shared/ids';
 import { importNow } from '../../../src/shared/messages';
 import { eventually } from '../../helpers/eventually';
-import { emulatorCredentials, startTestStack, type TestStack } from '../../helpers/test-stack';
-import { createIntegration, createMetric, createTimeSkippingEnv, datapoints, eventuallyStatus, maybeRecordHistory, skipTo } from './workflow-helpers';
+import { emulatorCredentials, type TestStack } from '../../helpers/test-stack';
+import { createIntegration, createMetric, startTimeSkippingStack, stopTimeSkippingStack, datapoints, eventuallyStatus, maybeRecordHistory, skipTo } from './workflow-helpers';
 
 /**
  * Acceptance 7: the whole workflow history — every event, every payload decoded, every failure
@@ -24,13 +24,9 @@ describe('workflow history', () => {
   let stack: TestStack;
 
   beforeAll(async () => {
-    env = await createTimeSkippingEnv();
-    stack = await startTestStack({ temporal: { client: env.client, connection: env.nativeConnection }, seed: 'test' });
+    ({ env, stack } = await startTimeSkippingStack());
   });
-  afterAll(async () => {
-    await stack?.stop();
-    await env?.teardown();
-  });
+  afterAll(() => stopTimeSkippingStack({ env, stack }));
 
   async function storedToken(integrationId: string): Promise<string | undefined> {
     const [row] = await stack.services.database.db.select().from(lookerTokens).where(eq(lookerTokens.integrationId, integrationId));

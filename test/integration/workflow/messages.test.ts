@@ -7,11 +7,12 @@ import { importNow, stop } from '../../../src/shared/messages';
 import { nextImportAt } from '../../../src/shared/schedule';
 import { ImportStateKey } from '../../../src/shared/search-attributes';
 import { eventually } from '../../helpers/eventually';
-import { startTestStack, type TestStack } from '../../helpers/test-stack';
+import type { TestStack } from '../../helpers/test-stack';
 import {
   createIntegration,
   createMetric,
-  createTimeSkippingEnv,
+  startTimeSkippingStack,
+  stopTimeSkippingStack,
   datapoints,
   eventuallyStatus,
   importRuns,
@@ -28,14 +29,10 @@ describe('messages to the metric workflow', () => {
   let integrationId: string;
 
   beforeAll(async () => {
-    env = await createTimeSkippingEnv();
-    stack = await startTestStack({ temporal: { client: env.client, connection: env.nativeConnection }, seed: 'test' });
+    ({ env, stack } = await startTimeSkippingStack());
     integrationId = await createIntegration(stack);
   });
-  afterAll(async () => {
-    await stack?.stop();
-    await env?.teardown();
-  });
+  afterAll(() => stopTimeSkippingStack({ env, stack }));
 
   /** Skips to the next 12:00 UTC, well away from the 06:00 Berlin import time. */
   async function skipToNoon(): Promise<number> {

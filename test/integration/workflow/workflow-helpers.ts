@@ -12,7 +12,7 @@ import { getStatus } from '../../../src/shared/messages';
 import { ImportStateKey, IntegrationIdKey, MetricIdKey, WorkspaceIdKey } from '../../../src/shared/search-attributes';
 import type { MetricStatus } from '../../../src/shared/types';
 import { eventually } from '../../helpers/eventually';
-import { emulatorCredentials, type TestStack } from '../../helpers/test-stack';
+import { emulatorCredentials, startTestStack, type TestStack } from '../../helpers/test-stack';
 import { installRuntimeLogger } from '../../../src/temporal/runtime-logger';
 
 const exec = promisify(execFile);
@@ -40,6 +40,23 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
     searchAttributes: Object.fromEntries([MetricIdKey, IntegrationIdKey, WorkspaceIdKey, ImportStateKey].map((key) => [key.name, keyword])),
   });
   return env;
+}
+
+export interface TimeSkippingStack {
+  env: TestWorkflowEnvironment;
+  stack: TestStack;
+}
+
+/** The whole service on a fresh time-skipping environment, seeded with the emulator's test Looks. */
+export async function startTimeSkippingStack(options: Parameters<typeof startTestStack>[0] = {}): Promise<TimeSkippingStack> {
+  const env = await createTimeSkippingEnv();
+  const stack = await startTestStack({ temporal: { client: env.client, connection: env.nativeConnection }, seed: 'test', ...options });
+  return { env, stack };
+}
+
+export async function stopTimeSkippingStack(started: Partial<TimeSkippingStack>): Promise<void> {
+  await started.stack?.stop();
+  await started.env?.teardown();
 }
 
 export interface CreatedMetric {
