@@ -9,6 +9,7 @@ import { defaultToolsDir } from '../src/local/paths';
 import { startTemporalDevServer } from '../src/local/temporal-dev-server';
 import { silentLogger } from '../src/logger';
 import { findOrInstallTemporalBinary } from '../src/temporal/binaries';
+import { resolveStartOffset } from './helpers/test-clock';
 import { createTestDatabase } from './helpers/test-database';
 
 declare module 'vitest' {
@@ -27,6 +28,9 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const stops: (() => Promise<void>)[] = [];
   const progress = (message: string) => process.stderr.write(`[global-setup] ${message}\n`);
+  // First, so a malformed TEST_START_AT stops the run before anything starts.
+  const clockOffsetMs = resolveStartOffset(process.env.TEST_START_AT, Date.now());
+  if (clockOffsetMs > 0) progress(`test clock starts at ${new Date(Date.now() + clockOffsetMs).toISOString()} (TEST_START_AT=${process.env.TEST_START_AT})`);
 
   let serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
@@ -52,6 +56,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('temporalAddress', temporal.address);
   project.provide('temporalTestServerPath', testServer);
   project.provide('temporalCliPath', cli);
+  project.provide('testClockOffsetMs', clockOffsetMs);
 
   return async () => {
     for (const stop of stops.reverse()) await stop();

@@ -12,6 +12,7 @@ import { activitiesFor, apiDepsFor, createServices, type Services } from '../../
 import { connectTemporalClient, connectWorkerConnection } from '../../src/temporal/connection';
 import { createMetricWorkflowGateway, type MetricWorkflowGateway } from '../../src/temporal/metric-workflow-gateway';
 import { createMetricWorker } from '../../src/temporal/worker';
+import { devServerNow, emulatorClock } from './test-clock';
 
 export const emulatorCredentials = { clientId: 'test-client-id', clientSecret: 'test-client-secret-d41d8cd98f00b204' };
 
@@ -31,6 +32,8 @@ export interface TestStack {
   gateway: MetricWorkflowGateway;
   emulator: LookerEmulator;
   taskQueue: string;
+  /** "Now" on the stack's Temporal server: the time-skipping server's clock, or the dev server's. */
+  now(): Promise<number>;
   /** The app the server serves, e.g. to read its OpenAPI document or registered routes. */
   app: App;
   /** Calls the API over HTTP with the workspace's key (or `apiKey`). */
@@ -47,7 +50,8 @@ export interface TestStack {
  */
 export async function startTestStack(
   options: {
-    temporal?: { client: Client; connection: NativeConnection; namespace?: string };
+    /** A Temporal server of the test's own (e.g. time-skipping), with its clock; the global dev server by default. */
+    temporal?: { client: Client; connection: NativeConnection; namespace?: string; now: () => Promise<number> };
     seed?: string;
     maxRows?: number;
     logger?: Logger;
@@ -73,6 +77,7 @@ export async function startTestStack(
     ...emulatorCredentials,
     seed: options.seed === undefined ? undefined : (await import('../../src/looker-emulator')).loadSeed(options.seed),
     tokenTtlSeconds: options.tokenTtlSeconds,
+    now: emulatorClock(),
   });
   stops.push(() => emulator.close());
   const services = createServices({
@@ -151,6 +156,7 @@ export async function startTestStack(
     gateway,
     emulator,
     taskQueue,
+    now: options.temporal?.now ?? (() => Promise.resolve(devServerNow())),
     app,
     http,
     startWorker,

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { isPortInUse } from '../../src/local/free-port';
 import { eventually } from '../helpers/eventually';
+import { devServerNow, importTimeAhead } from '../helpers/test-clock';
 
 /**
  * `npm start` as a user runs it: the real entry point in a child process, on embedded defaults,
@@ -104,8 +105,11 @@ describe('local mode (npm start)', () => {
     expect(await health.json()).toEqual({ status: 'ok', postgres: 'up', temporal: 'up' });
     expect((await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`)).status).toBe(200);
 
-    // Walkthrough step 2, exactly as printed.
-    const created = await fetch(`${api}/v1/metrics`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body });
+    // Walkthrough step 2 as printed, with the import time moved twelve hours ahead so no scheduled
+    // import (06:00 Berlin in the banner) changes the datapoints between the reads below.
+    const walkthrough = JSON.parse(body!) as { timeZone: string };
+    const request = JSON.stringify({ ...walkthrough, importTime: importTimeAhead(devServerNow(), walkthrough.timeZone) });
+    const created = await fetch(`${api}/v1/metrics`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: request });
     expect(created.status).toBe(202);
     const metric = (await created.json()) as { id: string; workflowId: string };
     const datapoints = await eventually(async () => {

@@ -7,6 +7,7 @@ import { generateEncryptionKey } from '../../src/crypto/secret-box';
 import { freePort } from '../../src/local/free-port';
 import { startLookerEmulator } from '../../src/looker-emulator';
 import { eventually } from '../helpers/eventually';
+import { devServerNow, emulatorClock, importTimeAhead } from '../helpers/test-clock';
 import { createTestDatabase } from '../helpers/test-database';
 
 const run = promisify(execFile);
@@ -91,7 +92,7 @@ describe('production processes: one API and two workers', () => {
     const server = new URL(inject('databaseUrl'));
     server.pathname = '/postgres';
     const database = await createTestDatabase(server.toString());
-    const emulator = await startLookerEmulator({ clientId: 'prod-client', clientSecret: 'prod-secret-7c1d9e0b2a4f' });
+    const emulator = await startLookerEmulator({ clientId: 'prod-client', clientSecret: 'prod-secret-7c1d9e0b2a4f', now: emulatorClock() });
     const port = await freePort();
     const adminToken = 'production-admin-token-0123456789abcdef';
     const env = {
@@ -133,6 +134,7 @@ describe('production processes: one API and two workers', () => {
         lookId: '2',
         dateField: 'orders.created_week',
         valueField: 'orders.count',
+        importTime: importTimeAhead(devServerNow(), 'UTC'),
       });
       expect(metric.status).toBe(202);
       const page = await eventually(async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { ImportStateKey, MetricIdKey } from '../../src/shared/search-attributes';
 import { eventually } from '../helpers/eventually';
+import { devServerNow, importTimeAhead } from '../helpers/test-clock';
 import { startTestStack, emulatorCredentials, type TestStack } from '../helpers/test-stack';
 
 interface Integration { id: string; apiEndpoint: string; hasClientSecret: boolean }
@@ -43,7 +44,8 @@ describe('walking skeleton', () => {
       lookId: '1',
       dateField: 'orders.created_date',
       valueField: 'orders.total_revenue',
-      importTime: '06:00',
+      // Twelve hours ahead: no scheduled import joins the backfill while the test reads.
+      importTime: importTimeAhead(devServerNow(), 'Europe/Berlin'),
       timeZone: 'Europe/Berlin',
     });
     expect(created.status).toBe(202);

@@ -7,6 +7,7 @@ import { metrics } from '../../../src/db/schema';
 import { freePort } from '../../../src/local/free-port';
 import { createLogger } from '../../../src/logger';
 import { eventually } from '../../helpers/eventually';
+import { devServerNow, importTimeAhead } from '../../helpers/test-clock';
 import { emulatorCredentials, startTestStack, type HttpResult, type TestStack } from '../../helpers/test-stack';
 import { assertMatchesContract } from './response-contract';
 
@@ -154,7 +155,9 @@ export async function createMetric(
   overrides: Partial<{ name: string; lookId: string; dateField: string; valueField: string; importTime: string; timeZone: string }> = {},
   options: RequestOptions = {},
 ): Promise<Metric> {
-  const created = await api.http<Metric>('POST', '/v1/metrics', { name: 'Daily revenue', integrationId, ...dailyRevenue, ...overrides }, options);
+  // Unless the test picks one, an import time twelve hours ahead: none comes due during the test.
+  const importTime = importTimeAhead(devServerNow(), overrides.timeZone ?? 'UTC');
+  const created = await api.http<Metric>('POST', '/v1/metrics', { name: 'Daily revenue', integrationId, ...dailyRevenue, importTime, ...overrides }, options);
   expect(created.status).toBe(202);
   return created.body;
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { devServerNow, importTimeAhead } from '../../helpers/test-clock';
 import {
   createIntegration,
   createMetric,
@@ -40,8 +41,7 @@ describe('bad input', () => {
     api = await startApiTestStack();
     integration = await createIntegration(api);
     // An import time twelve hours away, so no scheduled import runs during the test.
-    const importTime = `${String((new Date().getUTCHours() + 12) % 24).padStart(2, '0')}:00`;
-    metric = await createMetric(api, integration.id, { importTime, timeZone: 'UTC' });
+    metric = await createMetric(api, integration.id, { importTime: importTimeAhead(devServerNow(), 'UTC'), timeZone: 'UTC' });
     await waitUntilSettled(api, metric.id);
   });
   afterAll(async () => {

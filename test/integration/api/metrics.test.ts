@@ -7,6 +7,7 @@ import { freePort } from '../../../src/local/free-port';
 import { apiDepsFor } from '../../../src/runtime/services';
 import { createMetricWorkflowGateway } from '../../../src/temporal/metric-workflow-gateway';
 import { eventually } from '../../helpers/eventually';
+import { devServerNow, importTimeAhead } from '../../helpers/test-clock';
 import { assertMatchesContract } from './response-contract';
 import {
   createIntegration,
@@ -49,11 +50,12 @@ describe('metrics', () => {
   const importRunsOf = (metricId: string, query = '') => api.http<Page<ImportRun>>('GET', `/v1/metrics/${metricId}/import-runs${query}`);
 
   it('reads a metric with its live workflow status and a link to the workflow in the Temporal UI', async () => {
-    const metric = await createMetric(api, integration.id, { importTime: '06:00', timeZone: 'Europe/Berlin' });
+    const importTime = importTimeAhead(devServerNow(), 'Europe/Berlin');
+    const metric = await createMetric(api, integration.id, { importTime, timeZone: 'Europe/Berlin' });
     const detail = await waitUntilSettled(api, metric.id);
     expect(detail).toMatchObject({ id: metric.id, state: 'active', temporal: 'live', importing: false, lastError: null, lastImport: { kind: 'backfill', succeeded: true } });
-    expect(Date.parse(detail.nextImportAt!)).toBeGreaterThan(Date.now());
-    expect(localTime(detail.nextImportAt!, 'Europe/Berlin')).toBe('06:00');
+    expect(Date.parse(detail.nextImportAt!)).toBeGreaterThan(devServerNow());
+    expect(localTime(detail.nextImportAt!, 'Europe/Berlin')).toBe(importTime);
     expect(detail.temporalUiUrl).toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(`metric-import/${metric.id}`)}`);
 
     const runs = await importRunsOf(metric.id);
@@ -99,21 +101,24 @@ describe('metrics', () => {
     const resumed = await api.http<MetricDetail>('POST', `/v1/metrics/${metric.id}/resume`);
     expect(resumed.status).toBe(200);
     expect(resumed.body.state).toBe('active');
-    expect(Date.parse(resumed.body.nextImportAt!)).toBeGreaterThan(Date.now());
+    expect(Date.parse(resumed.body.nextImportAt!)).toBeGreaterThan(devServerNow());
   });
 
   it('moves the daily import to a new time and time zone', async () => {
-    const metric = await createMetric(api, integration.id, { name: 'Rescheduled metric', importTime: '06:00', timeZone: 'UTC' });
+    const metric = await createMetric(api, integration.id, { name: 'Rescheduled metric', timeZone: 'UTC' });
     await waitUntilSettled(api, metric.id);
-    const changed = await api.http<MetricDetail>('PATCH', `/v1/metrics/${metric.id}/schedule`, { importTime: '07:30', timeZone: 'america/new_york' });
+    // New times hours away from now, so no import comes due while the test changes them.
+    const newTime = importTimeAhead(devServerNow(), 'America/New_York', 10);
+    const changed = await api.http<MetricDetail>('PATCH', `/v1/metrics/${metric.id}/schedule`, { importTime: newTime, timeZone: 'america/new_york' });
     expect(changed.status).toBe(200);
-    expect(changed.body).toMatchObject({ importTime: '07:30', timeZone: 'America/New_York' });
-    expect(localTime(changed.body.nextImportAt!, 'America/New_York')).toBe('07:30');
+    expect(changed.body).toMatchObject({ importTime: newTime, timeZone: 'America/New_York' });
+    expect(localTime(changed.body.nextImportAt!, 'America/New_York')).toBe(newTime);
 
-    const onlyTime = await api.http<MetricDetail>('PATCH', `/v1/metrics/${metric.id}/schedule`, { importTime: '23:15' });
-    expect(onlyTime.body).toMatchObject({ importTime: '23:15', timeZone: 'America/New_York' });
+    const laterTime = importTimeAhead(devServerNow(), 'America/New_York', 14);
+    const onlyTime = await api.http<MetricDetail>('PATCH', `/v1/metrics/${metric.id}/schedule`, { importTime: laterTime });
+    expect(onlyTime.body).toMatchObject({ importTime: laterTime, timeZone: 'America/New_York' });
     const stored = await api.http<Page<Metric>>('GET', `/v1/metrics?integrationId=${integration.id}&limit=200`);
-    expect(stored.body.data.find((item) => item.id === metric.id)).toMatchObject({ importTime: '23:15', timeZone: 'America/New_York' });
+    expect(stored.body.data.find((item) => item.id === metric.id)).toMatchObject({ importTime: laterTime, timeZone: 'America/New_York' });
   });
 
   it('changes the source: the workflow validates it against Looker and re-imports the history', async () => {

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/eventually';
+import { devServerNow, importTimeAhead } from '../../helpers/test-clock';
 import { emulatorCredentials, startTestStack, type TestStack } from '../../helpers/test-stack';
 
 /** The test seed's Look 11: 100,000 daily rows ending 2024-06-30, saved with no row limit ("-1"). */
@@ -34,7 +35,7 @@ async function createMetric(stack: TestStack, name: string): Promise<string> {
     lookId: bigLook.lookId,
     dateField: bigLook.dateField,
     valueField: bigLook.valueField,
-    importTime: '06:00',
+    importTime: importTimeAhead(devServerNow(), 'UTC'),
     timeZone: 'UTC',
   });
   expect(metric.status).toBe(202);

@@ -24,6 +24,14 @@ import {
  * the schedule, pause flag and import state into the next run. With RECORD_REPLAY_HISTORY=1 the
  * first run's history (backfill, schedule change, continue-as-new) is recorded for the replay test.
  */
+/** The first 12:00 UTC at least a minute after `nowMs`. */
+function nextNoonUtc(nowMs: number): number {
+  const noon = new Date(nowMs + 60_000);
+  noon.setUTCHours(12, 0, 0, 0);
+  if (noon.getTime() < nowMs + 60_000) noon.setUTCDate(noon.getUTCDate() + 1);
+  return noon.getTime();
+}
+
 describe('continue-as-new', () => {
   let env: TestWorkflowEnvironment;
   let stack: TestStack;
@@ -34,7 +42,10 @@ describe('continue-as-new', () => {
   afterAll(() => stopTimeSkippingStack({ env, stack }));
 
   it('keeps the schedule, the pause and the import state across runs', async () => {
-    await skipTo(env, new Date('2027-01-11T12:00:00Z'));
+    // From the next 12:00 UTC on, well after 07:15 Berlin: the days below are counted from it.
+    const start = nextNoonUtc(await env.currentTimeMs());
+    await skipTo(env, new Date(start));
+    const day = (offset: number) => new Date(start + offset * 86_400_000).toISOString().slice(0, 10);
     const integrationId = await createIntegration(stack);
     const metric = await createMetric(stack, integrationId);
     const handle = stack.client.workflow.getHandle(metricWorkflowId(metric.id));
@@ -45,10 +56,15 @@ describe('continue-as-new', () => {
 
     // Two days: two imports at the new time, each in a run of its own.
     await env.sleep('2 days');
-    const afterTwoDays = await eventuallyStatus(stack, metric.id, (s) => s.lastImport?.scheduledFor === '2027-01-13T06:15:00.000Z');
+    const afterTwoDays = await eventuallyStatus(
+      stack,
+      metric.id,
+      (s) => s.lastImport !== null && berlinWallClock(new Date(s.lastImport.scheduledFor)) === `${day(2)} 07:15`,
+    );
     const secondRunId = (await handle.describe()).runId;
     expect(secondRunId).not.toBe(firstRunId);
-    expect(afterTwoDays).toMatchObject({ state: 'active', schedule, nextImportAt: '2027-01-14T06:15:00.000Z', lastError: null });
+    expect(afterTwoDays).toMatchObject({ state: 'active', schedule, lastError: null });
+    expect(berlinWallClock(new Date(afterTwoDays.nextImportAt!))).toBe(`${day(3)} 07:15`);
     expect(afterTwoDays.lastImport).toMatchObject({ kind: 'scheduled', succeeded: true });
     await maybeRecordHistory(env.address, 'metric-import-continue-as-new', metric.workflowId, firstRunId);
 
@@ -70,7 +86,7 @@ describe('continue-as-new', () => {
     await skipTo(env, new Date(Date.parse(resumed.nextImportAt!) + 60_000));
     await eventuallyStatus(stack, metric.id, (s) => s.lastImport?.scheduledFor === resumed.nextImportAt);
     const scheduled = (await importRuns(stack, metric.id)).filter((run) => run.kind === 'scheduled');
-    expect(scheduled.map((run) => berlinWallClock(run.scheduledFor))).toEqual(['2027-01-12 07:15', '2027-01-13 07:15', '2027-01-16 07:15']);
+    expect(scheduled.map((run) => berlinWallClock(run.scheduledFor))).toEqual([`${day(1)} 07:15`, `${day(2)} 07:15`, `${day(5)} 07:15`]);
     expect(scheduled.every((run) => run.status === 'succeeded')).toBe(true);
     expect(await metricRow(stack, metric.id)).toMatchObject({ state: 'active', importTime: '07:15', timeZone: 'Europe/Berlin' });
     await stack.gateway.terminate(metric.id, 'test done');

@@ -27,6 +27,22 @@ import {
  * `import_runs.scheduled_for` records the workflow time each run was due (under time skipping the
  * activities' own clock is real time, so `started_at` is not the workflow's clock).
  */
+/**
+ * 12:00 UTC on the Friday before the next EU clock change in `month` (March: spring, October:
+ * autumn; the last Sunday at 01:00 UTC) that is still ahead of `nowMs`, and the following days.
+ */
+function fridayBeforeChange(nowMs: number, month: 'March' | 'October') {
+  const monthIndex = month === 'March' ? 2 : 9;
+  for (let year = new Date(nowMs).getUTCFullYear(); ; year += 1) {
+    const lastDay = new Date(Date.UTC(year, monthIndex + 1, 0));
+    const friday = Date.UTC(year, monthIndex, lastDay.getUTCDate() - lastDay.getUTCDay() - 2, 12);
+    if (friday > nowMs) {
+      const day = (offset: number) => new Date(friday + offset * 86_400_000).toISOString().slice(0, 10);
+      return { friday: new Date(friday), saturday: day(1), sunday: day(2), monday: day(3), tuesday: day(4) };
+    }
+  }
+}
+
 describe('daily import at the import time in the metric time zone', () => {
   let env: TestWorkflowEnvironment;
   let stack: TestStack;
@@ -55,19 +71,20 @@ describe('daily import at the import time in the metric time zone', () => {
   }
 
   it('backfills the Look, then imports at 06:00 Berlin on each of three days across the spring change (CET → CEST)', async () => {
-    // Friday 2027-03-26 12:00 UTC; clocks go forward on Sunday 2027-03-28 at 02:00 CET.
-    const { metrics, runs } = await threeDaysFrom(new Date('2027-03-26T12:00:00Z'), ['06:00', '02:30']);
+    // Friday 12:00 UTC; clocks go forward on Sunday at 02:00 CET.
+    const days = fridayBeforeChange(await env.currentTimeMs(), 'March');
+    const { metrics, runs } = await threeDaysFrom(days.friday, ['06:00', '02:30']);
     const [six, twoThirty] = runs;
 
     expect(six!.map((run) => run.kind)).toEqual(['backfill', 'scheduled', 'scheduled', 'scheduled']);
     expect(six!.every((run) => run.status === 'succeeded')).toBe(true);
     const scheduled = six!.filter((run) => run.kind === 'scheduled');
-    expect(scheduled.map((run) => berlinWallClock(run.scheduledFor))).toEqual(['2027-03-27 06:00', '2027-03-28 06:00', '2027-03-29 06:00']);
+    expect(scheduled.map((run) => berlinWallClock(run.scheduledFor))).toEqual([`${days.saturday} 06:00`, `${days.sunday} 06:00`, `${days.monday} 06:00`]);
     // The same wall-clock time is an hour earlier in UTC once summer time starts.
     expect(scheduled.map((run) => run.scheduledFor.toISOString())).toEqual([
-      '2027-03-27T05:00:00.000Z',
-      '2027-03-28T04:00:00.000Z',
-      '2027-03-29T04:00:00.000Z',
+      `${days.saturday}T05:00:00.000Z`,
+      `${days.sunday}T04:00:00.000Z`,
+      `${days.monday}T04:00:00.000Z`,
     ]);
 
     // The backfill imported the Look's whole history, value for value.
@@ -82,39 +99,40 @@ describe('daily import at the import time in the metric time zone', () => {
     // 02:30 does not exist on the change day: that day's import runs at 03:30 CEST, still once.
     const gapDay = twoThirty!.filter((run) => run.kind === 'scheduled');
     expect(gapDay.map((run) => run.scheduledFor.toISOString())).toEqual([
-      '2027-03-27T01:30:00.000Z', // 02:30 CET
-      '2027-03-28T01:30:00.000Z', // 02:30 is skipped: 03:30 CEST
-      '2027-03-29T00:30:00.000Z', // 02:30 CEST
+      `${days.saturday}T01:30:00.000Z`, // 02:30 CET
+      `${days.sunday}T01:30:00.000Z`, // 02:30 is skipped: 03:30 CEST
+      `${days.monday}T00:30:00.000Z`, // 02:30 CEST
     ]);
 
     // The next import is already scheduled, in the workflow and on the metric row.
     const row = await metricRow(stack, metrics[0]!.id);
     expect(row.state).toBe('active');
-    expect(row.nextImportAt?.toISOString()).toBe('2027-03-30T04:00:00.000Z');
+    expect(row.nextImportAt?.toISOString()).toBe(`${days.tuesday}T04:00:00.000Z`);
 
     for (const metric of metrics) await stack.gateway.terminate(metric.id, 'test done');
   });
 
   it('imports at 06:00 Berlin on each of three days across the autumn change (CEST → CET), and 02:30 only once on the repeated hour', async () => {
-    // Friday 2027-10-29 12:00 UTC; clocks go back on Sunday 2027-10-31 at 03:00 CEST.
-    const { runs } = await threeDaysFrom(new Date('2027-10-29T12:00:00Z'), ['06:00', '02:30']);
+    // Friday 12:00 UTC; clocks go back on Sunday at 03:00 CEST.
+    const days = fridayBeforeChange(await env.currentTimeMs(), 'October');
+    const { runs } = await threeDaysFrom(days.friday, ['06:00', '02:30']);
     const [six, twoThirty] = runs;
 
     const scheduled = six!.filter((run) => run.kind === 'scheduled');
     expect(scheduled.every((run) => run.status === 'succeeded')).toBe(true);
-    expect(scheduled.map((run) => berlinWallClock(run.scheduledFor))).toEqual(['2027-10-30 06:00', '2027-10-31 06:00', '2027-11-01 06:00']);
+    expect(scheduled.map((run) => berlinWallClock(run.scheduledFor))).toEqual([`${days.saturday} 06:00`, `${days.sunday} 06:00`, `${days.monday} 06:00`]);
     expect(scheduled.map((run) => run.scheduledFor.toISOString())).toEqual([
-      '2027-10-30T04:00:00.000Z',
-      '2027-10-31T05:00:00.000Z',
-      '2027-11-01T05:00:00.000Z',
+      `${days.saturday}T04:00:00.000Z`,
+      `${days.sunday}T05:00:00.000Z`,
+      `${days.monday}T05:00:00.000Z`,
     ]);
 
     // 02:30 happens twice on the change day; only the first occurrence (CEST) imports.
     const repeated = twoThirty!.filter((run) => run.kind === 'scheduled');
     expect(repeated.map((run) => run.scheduledFor.toISOString())).toEqual([
-      '2027-10-30T00:30:00.000Z', // 02:30 CEST
-      '2027-10-31T00:30:00.000Z', // first 02:30 (CEST); the second, 01:30Z, is not another import
-      '2027-11-01T01:30:00.000Z', // 02:30 CET
+      `${days.saturday}T00:30:00.000Z`, // 02:30 CEST
+      `${days.sunday}T00:30:00.000Z`, // first 02:30 (CEST); the second, 01:30Z, is not another import
+      `${days.monday}T01:30:00.000Z`, // 02:30 CET
     ]);
   });
 });

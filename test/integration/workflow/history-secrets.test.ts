@@ -7,6 +7,7 @@ import { metricWorkflowId } from '../../../src/shared/ids';
 import { importNow } from '../../../src/shared/messages';
 import { eventually } from '../../helpers/eventually';
 import { emulatorCredentials, type TestStack } from '../../helpers/test-stack';
+import { importTimeAhead } from '../../helpers/test-clock';
 import { createIntegration, createMetric, startTimeSkippingStack, stopTimeSkippingStack, datapoints, eventuallyStatus, maybeRecordHistory, skipTo } from './workflow-helpers';
 
 /**
@@ -64,7 +65,8 @@ describe('workflow history', () => {
     await stack.gateway.updateSourceConfig(metric.id, { valueField: 'orders.count' });
     await eventuallyStatus(stack, metric.id, (s) => s.lastImport?.kind === 'config_change');
     await collect();
-    await stack.gateway.updateSchedule(metric.id, { importTime: '07:30', timeZone: 'Europe/Berlin' });
+    // Moved, and still hours away, so the three minutes skipped below cross no import time.
+    await stack.gateway.updateSchedule(metric.id, { importTime: importTimeAhead(await env.currentTimeMs(), 'Europe/Berlin', 9), timeZone: 'Europe/Berlin' });
     await stack.gateway.pause(metric.id);
     await stack.gateway.resume(metric.id);
 

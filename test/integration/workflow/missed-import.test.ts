@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/eventually';
+import { devServerNow } from '../../helpers/test-clock';
 import { startTestStack, type TestStack } from '../../helpers/test-stack';
 import { createIntegration, createMetric, datapoints, importRuns, status, testLogger } from './workflow-helpers';
 
@@ -22,7 +23,7 @@ describe('an import time that passes while no worker runs', () => {
     const integrationId = await createIntegration(stack);
     const firstWorker = await stack.startWorker();
     // The next whole UTC minute at least 40 s away: time for the backfill to finish first.
-    const due = new Date(Math.ceil((Date.now() + 40_000) / 60_000) * 60_000);
+    const due = new Date(Math.ceil((devServerNow() + 40_000) / 60_000) * 60_000);
     const metric = await createMetric(stack, integrationId, { importTime: due.toISOString().slice(11, 16), timeZone: 'UTC' });
     await eventually(async () => {
       const current = await status(stack, metric.id);
@@ -32,7 +33,7 @@ describe('an import time that passes while no worker runs', () => {
 
     // New data reaches Looker while nothing imports, and the import time passes.
     stack.emulator.control.appendLookRows('1', [{ 'orders.created_date': '2024-07-01', 'orders.total_revenue': 1234.5, 'orders.count': 7 }]);
-    await new Promise((resolve) => setTimeout(resolve, due.getTime() + 3_000 - Date.now()));
+    await new Promise((resolve) => setTimeout(resolve, due.getTime() + 3_000 - devServerNow()));
     expect((await importRuns(stack, metric.id)).map((run) => run.kind)).toEqual(['backfill']);
 
     const secondWorker = await stack.startWorker();

@@ -14,6 +14,7 @@ import type { MetricStatus } from '../../../src/shared/types';
 import { eventually } from '../../helpers/eventually';
 import { emulatorCredentials, startTestStack, type TestStack } from '../../helpers/test-stack';
 import { installRuntimeLogger } from '../../../src/temporal/runtime-logger';
+import { importTimeAhead, testNow } from '../../helpers/test-clock';
 
 const exec = promisify(execFile);
 
@@ -34,6 +35,8 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: inject('temporalTestServerPath') } },
   });
+  // The server starts at the real "now"; TEST_START_AT moves it to the suite's start.
+  await skipTo(env, new Date(testNow()));
   const keyword = 2; // temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
@@ -50,7 +53,11 @@ export interface TimeSkippingStack {
 /** The whole service on a fresh time-skipping environment, seeded with the emulator's test Looks. */
 export async function startTimeSkippingStack(options: Parameters<typeof startTestStack>[0] = {}): Promise<TimeSkippingStack> {
   const env = await createTimeSkippingEnv();
-  const stack = await startTestStack({ temporal: { client: env.client, connection: env.nativeConnection }, seed: 'test', ...options });
+  const stack = await startTestStack({
+    temporal: { client: env.client, connection: env.nativeConnection, now: () => env.currentTimeMs() },
+    seed: 'test',
+    ...options,
+  });
   return { env, stack };
 }
 
@@ -63,6 +70,7 @@ export interface CreatedMetric {
   id: string;
   workflowId: string;
   integrationId: string;
+  schedule: { importTime: string; timeZone: string };
 }
 
 export interface MetricInput {
@@ -84,19 +92,24 @@ export async function createIntegration(stack: TestStack): Promise<string> {
   return integration.body.id;
 }
 
-/** A metric on Look 1 (daily revenue) created through the API, which starts its workflow. */
+/**
+ * A metric on Look 1 (daily revenue) created through the API, which starts its workflow. Unless
+ * the test gives one, the import time is twelve hours ahead on the stack's clock (Berlin wall
+ * time), so no import comes due while the test works unless the test skips to it.
+ */
 export async function createMetric(stack: TestStack, integrationId: string, input: MetricInput = {}): Promise<CreatedMetric> {
+  const timeZone = input.timeZone ?? 'Europe/Berlin';
+  const schedule = { importTime: input.importTime ?? importTimeAhead(await stack.now(), timeZone), timeZone };
   const created = await stack.http<{ id: string }>('POST', '/v1/metrics', {
     name: 'Daily revenue',
     integrationId,
     lookId: input.lookId ?? '1',
     dateField: input.dateField ?? 'orders.created_date',
     valueField: input.valueField ?? 'orders.total_revenue',
-    importTime: input.importTime ?? '06:00',
-    timeZone: input.timeZone ?? 'Europe/Berlin',
+    ...schedule,
   });
   if (created.status !== 202) throw new Error(`creating the metric answered ${created.status}: ${created.text}`);
-  return { id: created.body.id, workflowId: metricWorkflowId(created.body.id), integrationId };
+  return { id: created.body.id, workflowId: metricWorkflowId(created.body.id), integrationId, schedule };
 }
 
 export interface ImportRunRow {
