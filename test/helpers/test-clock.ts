@@ -84,3 +84,14 @@ export function emulatorClock(): () => Date {
   const today = new Date(testNow());
   return () => today;
 }
+
+/** 23:59 UTC on the Saturday before the next EU clock change: the night the clocks move. */
+export function dstWeekStart(nowMs: number): string {
+  for (let year = new Date(nowMs).getUTCFullYear(); ; year += 1) {
+    for (const month of [2, 9]) {
+      const lastDay = new Date(Date.UTC(year, month + 1, 0));
+      const saturday = Date.UTC(year, month, lastDay.getUTCDate() - lastDay.getUTCDay() - 1, 23, 59);
+      if (saturday > nowMs + 3_600_000) return new Date(saturday).toISOString().replace('.000', '');
+    }
+  }
+}
