@@ -29,8 +29,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const stops: (() => Promise<void>)[] = [];
   const progress = (message: string) => process.stderr.write(`[global-setup] ${message}\n`);
   // First, so a malformed TEST_START_AT stops the run before anything starts.
-  const clockOffsetMs = resolveStartOffset(process.env.TEST_START_AT, Date.now());
-  if (clockOffsetMs > 0) progress(`test clock starts at ${new Date(Date.now() + clockOffsetMs).toISOString()} (TEST_START_AT=${process.env.TEST_START_AT})`);
+  const realNow = Date.now();
+  const clockOffsetMs = resolveStartOffset(process.env.TEST_START_AT, realNow);
+  if (clockOffsetMs > 0) progress(`test clock starts at ${new Date(realNow + clockOffsetMs).toISOString()} (TEST_START_AT=${process.env.TEST_START_AT})`);
 
   let serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
