@@ -209,7 +209,8 @@ describe('messages to the metric workflow', () => {
     await stack.gateway.start({ metricId, workspaceId: stack.workspaceId, integrationId, schedule });
     // No waiting: the handlers exist from the first workflow task on.
     expect(await status(stack, metricId)).toMatchObject({ metricId, state: 'backfilling', schedule, paused: false });
-    const active = await eventuallyStatus(stack, metricId, (s) => s.state === 'active');
+    // Active with its next import computed (a local activity right after the backfill).
+    const active = await eventuallyStatus(stack, metricId, (s) => s.state === 'active' && s.nextImportAt !== null);
     expect(active.nextImportAt).toBe(new Date(nextImportAt(Date.parse(active.lastImport!.finishedAt), schedule)).toISOString());
     await stack.gateway.terminate(metricId, 'test done');
   });
