@@ -3,6 +3,7 @@ import type { Db } from '../db/client';
 import type { LookerClientFactory } from '../looker/client-factory';
 import type { Logger } from '../logger';
 import type { MetricWorkflowGateway } from '../temporal/metric-workflow-gateway';
+import type { RateLimiter } from './rate-limit';
 
 export interface ApiDeps {
   db: Db;
@@ -17,6 +18,11 @@ export interface ApiDeps {
   temporalNamespace: string;
   /** Enables the admin routes that create workspaces and their first key. */
   adminToken?: string;
+  /**
+   * Per API key, for the routes that contact a tenant's Looker host to check credentials (test,
+   * create, update, test saved): each is a probe of an address the tenant chose.
+   */
+  lookerCheckLimiter: RateLimiter;
   /** Reachability probes for /healthz. */
   probes: { postgres(): Promise<boolean>; temporal(): Promise<boolean> };
 }

@@ -8,11 +8,13 @@ import { problemResponse } from './errors';
 /** Swagger UI's files, served from the npm package so the reference works offline. */
 const swaggerUiDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
-const assets: Record<string, string> = {
-  'swagger-ui.css': 'text/css; charset=utf-8',
-  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
-  'favicon-32x32.png': 'image/png',
-};
+// A Map, not an object literal: a name such as "constructor" or "__proto__" must not find an
+// inherited property and reach the filesystem.
+const assets = new Map<string, string>([
+  ['swagger-ui.css', 'text/css; charset=utf-8'],
+  ['swagger-ui-bundle.js', 'text/javascript; charset=utf-8'],
+  ['favicon-32x32.png', 'image/png'],
+]);
 
 const page = `<!doctype html>
 <html lang="en">
@@ -33,16 +35,22 @@ const page = `<!doctype html>
 // A file rather than an inline script, so the page runs under a CSP without 'unsafe-inline' scripts.
 const init = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true, persistAuthorization: false });\n`;
 
-const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'";
+// The page is never framed (clickjacking the try-it-out form), has no <base> and submits no forms.
+const pageHeaders = {
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+};
 
 /** The interactive reference at /docs, reading /openapi.json; try-it-out sends the key the user enters. */
 export function registerDocsPage(app: OpenAPIHono<AppEnv>): void {
   const cache = new Map<string, Buffer>();
-  app.get('/docs', (c) => c.html(page, 200, { 'content-security-policy': contentSecurityPolicy }));
+  app.get('/docs', (c) => c.html(page, 200, pageHeaders));
   app.get('/docs/init.js', (c) => c.body(init, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
   app.get('/docs/:asset', async (c) => {
     const name = c.req.param('asset');
-    const type = assets[name];
+    const type = assets.get(name);
     if (type === undefined) return problemResponse(c, 'not_found', `No route GET ${c.req.path}.`);
     let body = cache.get(name);
     if (body === undefined) {

@@ -13,6 +13,7 @@ export const errorStatus = {
   unsupported_media_type: 415,
   unprocessable: 422,
   looker_rejected: 422,
+  rate_limited: 429,
   upstream_unavailable: 503,
   internal: 500,
 } as const satisfies Record<string, ContentfulStatusCode>;
@@ -29,6 +30,7 @@ const titles: Record<ErrorCode, string> = {
   unsupported_media_type: 'Unsupported content type',
   unprocessable: 'The request cannot be applied',
   looker_rejected: 'Looker did not accept this',
+  rate_limited: 'Too many requests',
   upstream_unavailable: 'A service this API depends on is unavailable',
   internal: 'Internal error',
 };
@@ -99,6 +101,15 @@ export const bodyProblemResponses = {
 } as const;
 
 export const conflictResponse = { 409: { description: 'Conflicts with the current state', content: problemContent } } as const;
+/** Routes that reach a tenant's Looker host to check credentials are rate-limited per API key. */
+export const rateLimitedResponse = {
+  429: {
+    description: 'Too many calls of this kind with this API key; retry after the Retry-After header (seconds)',
+    headers: { 'Retry-After': { description: 'Seconds until the next call is accepted', schema: { type: 'integer' as const } } },
+    content: problemContent,
+  },
+} as const;
+
 export const unprocessableResponse = {
   422: { description: 'Looker or the workflow refused the change', content: problemContent },
 } as const;
@@ -116,10 +127,10 @@ export function problemBody(c: Context, code: ErrorCode, detail: string, errors:
   };
 }
 
-export function problemResponse(c: Context, code: ErrorCode, detail: string, errors: FieldError[] = []): Response {
+export function problemResponse(c: Context, code: ErrorCode, detail: string, errors: FieldError[] = [], headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(problemBody(c, code, detail, errors)), {
     status: errorStatus[code],
-    headers: { 'content-type': 'application/problem+json', 'x-request-id': (c.get('requestId')) ?? '' },
+    headers: { ...headers, 'content-type': 'application/problem+json', 'x-request-id': (c.get('requestId')) ?? '' },
   });
 }
 

@@ -1,3 +1,4 @@
+import type { Logger } from '../logger';
 import { LookerError } from '../looker/errors';
 import { FailureType } from '../shared/failure-types';
 import { ApiError, type ErrorCode } from './errors';
@@ -38,10 +39,29 @@ interface FailureContext {
   apiEndpoint?: string;
   /** The chosen fields, so an unusable result can blame the right one. */
   source?: { dateField: string; valueField: string };
+  /** Receives what the caller is not told: the resolved address, the network error code. */
+  logger?: Logger;
 }
 
-/** Classifies what the Looker client threw; undefined for anything that is not about Looker. */
+/** DNS answered that the name does not exist: a typo people need to see, unlike other network errors. */
+const unresolvableCodes = new Set(['ENOTFOUND']);
+
+/**
+ * Classifies what the Looker client threw; undefined for anything that is not about Looker.
+ * Network failures are told apart only as far as a user needs to fix a typo: "refused because not
+ * public", "the name does not resolve", or "no server answered". Whether a port refused or timed
+ * out, and what address a name resolved to, go to the log only: otherwise this is a scanner of
+ * the networks the service can reach.
+ */
 export function describeLookerFailure(error: unknown, context: FailureContext = {}): LookerFailure | undefined {
+  const failure = classify(error, context);
+  if (failure && (failure.kind === 'address_refused' || failure.kind === 'unreachable')) {
+    context.logger?.info({ apiEndpoint: context.apiEndpoint, outcome: failure.kind, ...networkDetails(error) }, 'Looker endpoint not reachable');
+  }
+  return failure;
+}
+
+function classify(error: unknown, context: FailureContext): LookerFailure | undefined {
   if (error instanceof Error && error.name === 'AddressRefusedError') {
     return { kind: 'address_refused', code: 'looker_rejected', field: 'apiEndpoint', message: error.message };
   }
@@ -62,19 +82,36 @@ export function describeLookerFailure(error: unknown, context: FailureContext = 
       return { kind: 'request_rejected', code: 'looker_rejected', message: error.message };
     case FailureType.Unavailable:
       // No HTTP status: the connection failed or timed out, so nothing (or nothing in time) answered.
-      if (error.details.status === undefined) {
-        const where = context.apiEndpoint ? ` at ${context.apiEndpoint}` : '';
-        return {
-          kind: 'unreachable',
-          code: 'upstream_unavailable',
-          field: 'apiEndpoint',
-          message: `${error.message} No server answered${where}: check the host and port (Admin → Platform → API shows the API Host URL) and that this service can reach it through firewalls.`,
-        };
-      }
+      if (error.details.status === undefined) return unreachable(error, context.apiEndpoint);
       return { kind: 'looker_unavailable', code: 'upstream_unavailable', message: error.message };
     default:
       return { kind: 'looker_unavailable', code: 'upstream_unavailable', message: error.message };
   }
+}
+
+function unreachable(error: LookerError, apiEndpoint: string | undefined): LookerFailure {
+  const where = apiEndpoint ? ` at ${apiEndpoint}` : '';
+  const host = apiEndpoint ? hostOf(apiEndpoint) : undefined;
+  const message =
+    error.details.networkCode !== undefined && unresolvableCodes.has(error.details.networkCode)
+      ? `The host name${host ? ` ${host}` : ''} does not resolve: check it for typos (Admin → Platform → API shows the API Host URL).`
+      : `No server answered${where}: check the host and port (Admin → Platform → API shows the API Host URL) and that this service can reach it through firewalls.`;
+  return { kind: 'unreachable', code: 'upstream_unavailable', field: 'apiEndpoint', message };
+}
+
+function hostOf(apiEndpoint: string): string | undefined {
+  try {
+    return new URL(apiEndpoint).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+/** For the log: the refused address and its range, or the network error the caller only sees as "no answer". */
+function networkDetails(error: unknown): Record<string, unknown> {
+  if (error instanceof LookerError) return { reason: error.message, networkCode: error.details.networkCode };
+  const refused = error as { address?: unknown; range?: unknown };
+  return { address: refused.address, range: refused.range };
 }
 
 /**

@@ -43,8 +43,19 @@ export function decodeCursor(cursor: string, valid: readonly ((part: string) => 
 /** A list's keyset position from its cursor query parameter. */
 export function keysetFromCursor(cursor: string | undefined): Keyset | undefined {
   if (cursor === undefined) return undefined;
-  const [at, id] = decodeCursor(cursor, [(part) => keysetTextPattern.test(part), isUuid]);
+  const [at, id] = decodeCursor(cursor, [isKeysetInstant, isUuid]);
   return { at: at!, id: id! };
+}
+
+/**
+ * The shape alone lets "2026-13-45T99:00:00.000000Z" through, and Postgres' timestamp cast then
+ * fails: the date must exist (compared at millisecond precision, after year 0, which Postgres lacks).
+ */
+function isKeysetInstant(part: string): boolean {
+  if (!keysetTextPattern.test(part) || part.startsWith('0000')) return false;
+  const milliseconds = `${part.slice(0, 23)}Z`;
+  const parsed = new Date(milliseconds);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString() === milliseconds;
 }
 
 /** A repository page as the API answers it. */

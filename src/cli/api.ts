@@ -1,4 +1,5 @@
 import { createApp } from '../api/app';
+import { createRateLimiter } from '../api/rate-limit';
 import { loadConfig } from '../config/env';
 import { createLogger } from '../logger';
 import { startApiServer } from '../runtime/api-server';
@@ -19,6 +20,7 @@ runMain(async () => {
       temporalUiUrl: config.TEMPORAL_UI_URL,
       temporalNamespace: config.TEMPORAL_NAMESPACE,
       adminToken: config.ADMIN_TOKEN,
+      lookerCheckLimiter: createRateLimiter({ perMinute: config.LOOKER_CHECKS_PER_MINUTE }),
     }),
   );
   const server = await startApiServer(app, { host: config.HOST, port: config.PORT });

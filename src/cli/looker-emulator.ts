@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
 import { loadSeed, startLookerEmulator } from '../looker-emulator';
+import { exposureWarning } from '../looker-emulator/exposure';
 
 const DEFAULT_PORT = 9999;
 
 const usage = `Usage: npm run looker-emulator -- [options]
   --port N              port to listen on (default ${DEFAULT_PORT}; 0 = any free port)
-  --host H              interface to bind (default 127.0.0.1)
+  --host H              interface to bind (default 127.0.0.1; anything else is reachable
+                        from the network, and /__emulator has no authentication)
   --client-id ID        API client id to accept (default demo-client-id)
   --client-secret S     API client secret to accept (default demo-client-secret)
   --seed NAME|PATH      built-in seed (demo, test) or a seed JSON file (default demo)
@@ -34,6 +36,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
   if (!Number.isFinite(ttl) || ttl <= 0) throw new Error(`--token-ttl must be a positive number of seconds, got ${values['token-ttl']}`);
 
+  const warning = exposureWarning(values.host);
+  if (warning !== undefined) console.error(warning);
   const emulator = await startLookerEmulator({
     host: values.host,
     port,

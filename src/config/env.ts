@@ -1,5 +1,9 @@
 import { z } from 'zod';
+import { looksLikeApiKey } from '../crypto/api-keys';
 import { parseHostEntry } from '../looker/api-endpoint';
+
+/** Credential checks (test, create, update) per API key and minute, per API process. */
+export const defaultLookerChecksPerMinute = 10;
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
@@ -50,8 +54,12 @@ export const configSchema = z.object({
   TEMPORAL_UI_PORT: port(8233),
   ENCRYPTION_KEYS: z.string().min(1).optional(),
   ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
-  LOCAL_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  LOCAL_API_KEY: z
+    .string()
+    .refine(looksLikeApiKey, 'must be a key in the generated format, mi_live_ and 43 base64url characters; unset it to use the generated key')
+    .optional(),
   LOOKER_ALLOWED_HOSTS: hostList.default([]),
+  LOOKER_CHECKS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(defaultLookerChecksPerMinute),
   LOOKER_MAX_ROWS: z.coerce.number().int().min(1).max(5_000_000).default(1_000_000),
   LOOKER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   LOOKER_EMULATOR_PORT: port(9999),

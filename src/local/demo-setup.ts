@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import { apiKeyPrefix, hashApiKey } from '../crypto/api-keys';
 import type { SecretBox } from '../crypto/secret-box';
 import type { Db } from '../db/client';
@@ -8,6 +8,7 @@ import { clientSecretAad } from '../looker/client-factory';
 
 export const demoWorkspaceName = 'Demo workspace';
 export const demoIntegrationName = 'Demo Looker (emulator)';
+export const demoKeyName = 'local demo key';
 
 /**
  * Idempotent: the demo workspace, an API key row for `apiKey`, and an integration pointing at the
@@ -24,8 +25,14 @@ export async function ensureDemoSetup(
     const keyHash = hashApiKey(demo.apiKey);
     const [key] = await tx.select().from(apiKeys).where(eq(apiKeys.keyHash, keyHash));
     if (!key) {
-      await tx.insert(apiKeys).values({ workspaceId: workspace.id, name: 'local demo key', prefix: apiKeyPrefix(demo.apiKey), keyHash });
+      await tx.insert(apiKeys).values({ workspaceId: workspace.id, name: demoKeyName, prefix: apiKeyPrefix(demo.apiKey), keyHash });
     }
+    // A changed LOCAL_API_KEY replaces the demo key: the previous one (perhaps the reason it was
+    // changed) stops working. Keys people created in the demo workspace are left alone.
+    await tx
+      .update(apiKeys)
+      .set({ revokedAt: sql`now()` })
+      .where(and(eq(apiKeys.workspaceId, workspace.id), eq(apiKeys.name, demoKeyName), ne(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)));
     const [existing] = await tx
       .select()
       .from(integrations)

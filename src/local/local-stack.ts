@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import { createApp } from '../api/app';
+import { createRateLimiter } from '../api/rate-limit';
 import { type Config } from '../config/env';
 import { runMigrations } from '../db/migrate';
 import type { Logger } from '../logger';
@@ -133,6 +134,7 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
         temporalUiUrl,
         temporalNamespace: config.TEMPORAL_NAMESPACE,
         adminToken: config.ADMIN_TOKEN,
+        lookerCheckLimiter: createRateLimiter({ perMinute: config.LOOKER_CHECKS_PER_MINUTE }),
       }),
     );
     const server: ApiServer = await startApiServer(app, { host: config.HOST, port: config.PORT });

@@ -1,5 +1,5 @@
 import type { EmulatorControl } from './control';
-import { CONTROL_PREFIX } from './control-http';
+import { CONTROL_HEADER, CONTROL_PREFIX } from './control-http';
 import type { EmulatorCounters } from './counters';
 import type { Fault, FaultInput } from './faults';
 import type { Row } from './types';
@@ -24,7 +24,7 @@ export function connectEmulatorControl(url: string): RemoteEmulatorControl {
   const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const res = await fetch(`${base}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: body === undefined ? { [CONTROL_HEADER]: '1' } : { [CONTROL_HEADER]: '1', 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body, (_k, v: unknown) => (v instanceof RegExp ? v.source : v)),
     });
     const text = await res.text();

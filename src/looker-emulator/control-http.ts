@@ -9,6 +9,14 @@ import { rowSchema } from './seed-schema';
 /** Prefix of the control endpoint; deliberately outside /api/4.0 so no Looker client hits it. */
 export const CONTROL_PREFIX = '/__emulator';
 
+/**
+ * Every control request carries this header, and bodies are application/json. A web page the
+ * developer visits can send a cross-site "simple" request (text/plain, no custom header) to
+ * 127.0.0.1 without asking; either requirement makes the browser ask first (CORS preflight),
+ * which this server never grants.
+ */
+export const CONTROL_HEADER = 'x-looker-emulator-control';
+
 interface ControlRoute {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   template: string;
@@ -51,7 +59,19 @@ const routes: ControlRoute[] = [
 ];
 
 /** Answers /__emulator/* requests: JSON in, JSON out, errors as {error}. */
-export function handleControl(control: EmulatorControl, method: string, path: string, rawBody: string): Reply {
+export function handleControl(
+  control: EmulatorControl,
+  request: { method: string; path: string; headers: Record<string, string | string[] | undefined> },
+  rawBody: string,
+): Reply {
+  const { method, path, headers } = request;
+  if (headers[CONTROL_HEADER] === undefined) {
+    return jsonReply(403, { error: `control requests need the header "${CONTROL_HEADER}: 1" (refused so that web pages cannot drive the emulator)` });
+  }
+  const contentType = String(headers['content-type'] ?? '');
+  if (rawBody !== '' && !/^application\/json\b/i.test(contentType)) {
+    return jsonReply(415, { error: `send the body as JSON with "Content-Type: application/json" (got "${contentType || 'none'}")` });
+  }
   const sub = path.slice(CONTROL_PREFIX.length) || '/';
   const found = matchRoute(routes, method, sub);
   if (!found) return jsonReply(404, { error: `no control route ${method} ${path}` });

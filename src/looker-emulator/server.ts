@@ -123,7 +123,7 @@ async function handleRequest(env: EmulatorEnv, control: EmulatorControl, req: In
     return writeReply(res, jsonReply(status, { message: 'Bad request body', documentation_url: null }), signal);
   }
   if (url.pathname === CONTROL_PREFIX || url.pathname.startsWith(`${CONTROL_PREFIX}/`)) {
-    return writeReply(res, handleControl(control, method, url.pathname, body), signal);
+    return writeReply(res, handleControl(control, { method, path: url.pathname, headers: req.headers }, body), signal);
   }
 
   const matched = matchRoute(ROUTES, method, url.pathname);

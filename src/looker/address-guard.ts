@@ -37,15 +37,19 @@ export interface GuardedDispatcherOptions extends AddressGuardOptions {
   headersTimeoutMs?: number;
 }
 
+/**
+ * The message names the host the user entered and the fix, never the address it resolved to or
+ * its range: a tenant must not learn what internal names resolve to. `address` and `range` are
+ * kept for the operator's log.
+ */
 export class AddressRefusedError extends Error {
   constructor(
     readonly host: string,
     readonly address: string,
     readonly range: string,
   ) {
-    const target = host === address ? `${host} is` : `${host} resolves to ${address}, which is`;
     super(
-      `Refused to connect to ${host}: ${target} a ${range} address, and only public addresses are allowed. ` +
+      `Refused to connect to ${host}: the host is not allowed, because only hosts on public addresses may be called. ` +
         `If this is your Looker instance on a private network, an operator can allow it by adding "${hostEntry(host)}" ` +
         `(or "${hostEntry(host)}:<port>" for one port) to LOOKER_ALLOWED_HOSTS.`,
     );

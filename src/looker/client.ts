@@ -405,7 +405,7 @@ function toTransportError(error: unknown, timeoutMs: number): Error {
   const code = error instanceof Error && 'code' in error ? String(error.code) : undefined;
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
   if (cause?.name === 'AddressRefusedError') return cause;
-  return lookerErrors.unavailable(code ? `network error ${code}` : `network error (${error instanceof Error ? error.message : String(error)})`);
+  return lookerErrors.networkFailure(code ? `network error ${code}` : `network error (${error instanceof Error ? error.message : String(error)})`, code);
 }
 
 function lookerMessage(body: string): string {

@@ -9,7 +9,8 @@ export class LookerError extends Error {
   constructor(
     readonly type: FailureTypeName,
     message: string,
-    readonly details: { status?: number; retryAfterMs?: number } = {},
+    /** `networkCode`: the system error code of a failed connection (e.g. ENOTFOUND), for logs and for telling a typo apart. */
+    readonly details: { status?: number; retryAfterMs?: number; networkCode?: string } = {},
   ) {
     super(message);
     this.name = 'LookerError';
@@ -42,6 +43,8 @@ export const lookerErrors = {
     }),
   unavailable: (reason: string, status?: number) =>
     new LookerError(FailureType.Unavailable, `Looker is unavailable: ${reason}.`, status === undefined ? {} : { status }),
+  networkFailure: (reason: string, networkCode: string | undefined) =>
+    new LookerError(FailureType.Unavailable, `Looker is unavailable: ${reason}.`, networkCode === undefined ? {} : { networkCode }),
   malformed: (reason: string) =>
     new LookerError(FailureType.MalformedResponse, `Looker sent a response that could not be read: ${reason}.`),
   requestRejected: (status: number, lookerMessage: string) =>

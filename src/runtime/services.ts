@@ -3,6 +3,8 @@ import { requireSetting, type Config } from '../config/env';
 import type { Dispatcher } from 'undici';
 import { createActivities } from '../activities';
 import type { ApiDeps } from '../api/deps';
+import { createRateLimiter, type RateLimiter } from '../api/rate-limit';
+import { defaultLookerChecksPerMinute } from '../config/env';
 import { createSecretBox, parseEncryptionKeys, type SecretBox } from '../crypto/secret-box';
 import { createDatabase, type Database } from '../db/client';
 import { createGuardedDispatcher } from '../looker/address-guard';
@@ -78,7 +80,14 @@ export function activitiesFor(services: Services) {
 
 export function apiDepsFor(
   services: Services,
-  extra: { workflows: MetricWorkflowGateway; temporalUiUrl?: string; temporalNamespace: string; adminToken?: string },
+  extra: {
+    workflows: MetricWorkflowGateway;
+    temporalUiUrl?: string;
+    temporalNamespace: string;
+    adminToken?: string;
+    /** LOOKER_CHECKS_PER_MINUTE's limiter; the default is the setting's default. */
+    lookerCheckLimiter?: RateLimiter;
+  },
 ): ApiDeps {
   return {
     db: services.database.db,
@@ -90,6 +99,7 @@ export function apiDepsFor(
     temporalUiUrl: extra.temporalUiUrl,
     temporalNamespace: extra.temporalNamespace,
     adminToken: extra.adminToken,
+    lookerCheckLimiter: extra.lookerCheckLimiter ?? createRateLimiter({ perMinute: defaultLookerChecksPerMinute }),
     probes: {
       postgres: async () => {
         try {

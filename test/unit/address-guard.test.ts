@@ -136,7 +136,10 @@ describe('createGuardedLookup (resolution only, never connects)', () => {
     const result = await runLookup(createGuardedLookup(resolver.lookup), 'looker.example.com', { all: true });
     expect(result.error).toBeInstanceOf(AddressRefusedError);
     expect(result.error).toMatchObject({ host: 'looker.example.com', address, range });
-    expect(result.error?.message).toContain(`looker.example.com resolves to ${address}, which is a ${range} address`);
+    // The address and its range stay out of the message: a tenant must not map the internal network.
+    expect(result.error?.message).toContain('Refused to connect to looker.example.com: the host is not allowed');
+    expect(result.error?.message).not.toContain(address);
+    expect(result.error?.message).not.toContain(range);
     expect(result.error?.message).toContain('LOOKER_ALLOWED_HOSTS');
   });
 
@@ -205,6 +208,7 @@ describe('createGuardedDispatcher (end to end, loopback only)', () => {
     expect(error).toBeInstanceOf(AddressRefusedError);
     expect(error).toMatchObject({ host: 'looker.test', address: '127.0.0.1', range: 'loopback' });
     expect((error as Error).message).toContain('"looker.test"');
+    expect((error as Error).message).not.toMatch(/127\.0\.0\.1|loopback/);
     expect(resolver.calls).toHaveLength(1);
     expect(hits).toEqual([]);
   });
@@ -232,7 +236,8 @@ describe('createGuardedDispatcher (end to end, loopback only)', () => {
 
     expect(error).toBeInstanceOf(AddressRefusedError);
     expect(error).toMatchObject({ host: address, address, range });
-    expect((error as Error).message).toContain(`${address} is a ${range} address`);
+    expect((error as Error).message).toContain(`Refused to connect to ${address}: the host is not allowed`);
+    expect((error as Error).message).not.toContain(range);
     expect(resolver.calls).toEqual([]);
     expect(hits).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectEmulatorControl, loadSeed, startLookerEmulator, type LookerEmulator } from '../../src/looker-emulator';
+import { exposureWarning } from '../../src/looker-emulator/exposure';
 
 type Json = Record<string, unknown>;
 let emu: LookerEmulator;
@@ -15,18 +16,19 @@ beforeAll(async () => {
   token = await login();
 });
 afterEach(async () => {
-  await fetch(`${emu.url}/__emulator/reset`, { method: 'POST' });
+  await fetch(`${emu.url}/__emulator/reset`, { method: 'POST', headers: controlHeader });
   token = await login(); // some tests expire or shorten tokens
 });
 afterAll(async () => {
   await emu.close();
 });
 
+const controlHeader = { 'x-looker-emulator-control': '1' };
 const api = (path: string) => fetch(`${emu.apiUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
 const control = (method: string, path: string, body?: unknown) =>
   fetch(`${emu.url}/__emulator${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: body === undefined ? controlHeader : { ...controlHeader, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 
@@ -58,7 +60,7 @@ describe('/__emulator over HTTP', () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as Json).error).toEqual(expect.any(String));
     expect((await control('POST', '/faults', { type: 'latency', ms: -1 })).status).toBe(400);
-    const notJson = await fetch(`${emu.url}/__emulator/faults`, { method: 'POST', body: '{nope' });
+    const notJson = await fetch(`${emu.url}/__emulator/faults`, { method: 'POST', headers: { ...controlHeader, 'content-type': 'application/json' }, body: '{nope' });
     expect(notJson.status).toBe(400);
   });
 
@@ -134,6 +136,36 @@ describe('connectEmulatorControl (typed client for other processes)', () => {
     expect(await remote.expireTokens()).toBeGreaterThanOrEqual(1);
     await remote.clearFaults();
     await remote.reset();
-    expect(((await (await fetch(`${emu.url}/__emulator/counters`)).json()) as Json).logins).toBe(0);
+    expect(((await (await fetch(`${emu.url}/__emulator/counters`, { headers: controlHeader })).json()) as Json).logins).toBe(0);
+  });
+});
+
+describe('/__emulator refuses what a web page could send cross-site', () => {
+  const fault = JSON.stringify({ type: 'error', status: 503 });
+
+  it('refuses a text/plain body (a form or no-cors fetch) even with valid JSON in it, and installs nothing', async () => {
+    const refused = await fetch(`${emu.url}/__emulator/faults`, { method: 'POST', headers: { ...controlHeader, 'content-type': 'text/plain' }, body: fault });
+    expect(refused.status).toBe(415);
+    expect(((await refused.json()) as Json).error).toMatch(/Content-Type: application\/json/);
+    expect(await (await control('GET', '/faults')).json()).toEqual([]);
+    expect((await api('/user')).status).toBe(200);
+  });
+
+  it('refuses a request without the control header, whatever its content type', async () => {
+    const refused = await fetch(`${emu.url}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: fault });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as Json).error).toContain('x-looker-emulator-control');
+    expect((await fetch(`${emu.url}/__emulator/reset`, { method: 'POST' })).status).toBe(403);
+    expect(await (await control('GET', '/faults')).json()).toEqual([]);
+  });
+});
+
+describe('--host exposure warning', () => {
+  it.each(['127.0.0.1', '127.0.0.2', 'localhost', '::1', '[::1]'])('is silent for the loopback host %s', (host) => {
+    expect(exposureWarning(host)).toBeUndefined();
+  });
+
+  it.each(['0.0.0.0', '::', '192.168.1.20', 'devbox.example.com', '::ffff:10.0.0.1'])('warns loudly for %s, naming the host and the risk', (host) => {
+    expect(exposureWarning(host)).toMatch(new RegExp(`WARNING: the Looker emulator listens on ${host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, not only on loopback[\\s\\S]*without authentication`));
   });
 });

@@ -4,7 +4,8 @@ import { integrations } from '../../../db/schema';
 import { clientSecretAad } from '../../../looker/client-factory';
 import type { App } from '../../app';
 import type { ApiDeps } from '../../deps';
-import { bodyProblemResponses, problemResponses, unprocessableResponse } from '../../errors';
+import { withLookerCheckLimit } from './looker-check-limit';
+import { bodyProblemResponses, problemResponses, unprocessableResponse, rateLimitedResponse } from '../../errors';
 import { IntegrationSchema } from '../../schemas';
 import { integrationView } from '../../serializers';
 import { IntegrationInputSchema, requireWorkingCredentials } from './credentials';
@@ -21,13 +22,14 @@ export const createIntegrationRoute = createRoute({
   responses: {
     201: { description: 'Saved', content: { 'application/json': { schema: IntegrationSchema } } },
     ...problemResponses,
+    ...rateLimitedResponse,
     ...bodyProblemResponses,
     ...unprocessableResponse,
   },
 });
 
 export function registerCreateIntegration(app: App, deps: ApiDeps): void {
-  app.openapi(createIntegrationRoute, async (c) => {
+  app.openapi(withLookerCheckLimit(createIntegrationRoute, deps), async (c) => {
     const input = c.req.valid('json');
     const check = await requireWorkingCredentials(deps, input);
     const id = randomUUID();

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { normaliseApiEndpoint } from '../../../looker/api-endpoint';
+import type { Logger } from '../../../logger';
 import type { LookerClient, LookerUser } from '../../../looker/client';
 import type { ApiDeps } from '../../deps';
 import { bodyPointers, describeLookerFailure, failureProblem, lookerFailureKinds, type LookerFailure } from '../../looker-problems';
@@ -53,18 +54,18 @@ export async function checkCredentials(deps: ApiDeps, input: Credentials): Promi
   }
   const note = endpoint.note ?? (sameEndpoint(input.apiEndpoint, endpoint.apiEndpoint) ? null : `Using ${endpoint.apiEndpoint}: the Looker API 4.0 address of what you entered.`);
   const client = deps.lookerClients.forCredentials({ ...input, apiEndpoint: endpoint.apiEndpoint });
-  return runCredentialCheck(client, endpoint.apiEndpoint, note);
+  return runCredentialCheck(client, endpoint.apiEndpoint, note, deps.logger);
 }
 
 /** Looker API, then login, then the user the key belongs to. */
-export async function runCredentialCheck(client: LookerClient, apiEndpoint: string, note: string | null): Promise<CredentialCheck> {
+export async function runCredentialCheck(client: LookerClient, apiEndpoint: string, note: string | null, logger: Logger): Promise<CredentialCheck> {
   try {
     const { user, lookerReleaseVersion } = await client.checkCredentials();
     const who = user.displayName ?? user.email ?? `user ${user.id}`;
     const message = `Connected as ${who} (Looker ${lookerReleaseVersion}).${note ? ` ${note}` : ''}`;
     return { ok: true, apiEndpoint, note, user, lookerReleaseVersion, message };
   } catch (error) {
-    const failure = describeLookerFailure(error, { apiEndpoint });
+    const failure = describeLookerFailure(error, { apiEndpoint, logger });
     if (!failure) throw error;
     return { ok: false, apiEndpoint, note, failure };
   }

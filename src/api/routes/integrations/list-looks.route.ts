@@ -47,7 +47,7 @@ export function registerListLooks(app: App, deps: ApiDeps): void {
       const page = await client.searchLooks({ title: query.search, limit: query.limit, offset });
       return c.json({ data: page.looks, nextCursor: page.hasMore ? encodeCursor([String(offset + query.limit)]) : null }, 200);
     } catch (error) {
-      throw lookerProblem(error, {});
+      throw lookerProblem(error, {}, { logger: deps.logger });
     }
   });
 }

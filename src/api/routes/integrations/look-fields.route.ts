@@ -55,7 +55,7 @@ export function registerLookFields(app: App, deps: ApiDeps): void {
     try {
       fields = await client.lookFields(lookId);
     } catch (error) {
-      throw lookerProblem(error, { lookId: '/path/lookId' });
+      throw lookerProblem(error, { lookId: '/path/lookId' }, { logger: deps.logger });
     }
     const suggested = suggestFields(fields);
     return c.json(

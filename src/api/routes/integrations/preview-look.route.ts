@@ -67,7 +67,7 @@ export function registerPreviewLook(app: App, deps: ApiDeps): void {
       const rows = await client.runLook(lookId, { limit: input.rowLimit });
       parsed = parseLookRows(rows, { dateField: input.dateField, valueField: input.valueField, limit: input.rowLimit });
     } catch (error) {
-      throw lookerProblem(error, { ...bodyPointers, lookId: '/path/lookId' }, { source });
+      throw lookerProblem(error, { ...bodyPointers, lookId: '/path/lookId' }, { source, logger: deps.logger });
     }
     return c.json(
       {

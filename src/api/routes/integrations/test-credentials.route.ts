@@ -1,7 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { App } from '../../app';
 import type { ApiDeps } from '../../deps';
-import { bodyProblemResponses, problemResponses } from '../../errors';
+import { withLookerCheckLimit } from './looker-check-limit';
+import { bodyProblemResponses, problemResponses, rateLimitedResponse } from '../../errors';
 import { checkCredentials, CredentialCheckSchema, credentialCheckView, CredentialsSchema } from './credentials';
 
 export const testCredentialsRoute = createRoute({
@@ -16,10 +17,11 @@ export const testCredentialsRoute = createRoute({
   responses: {
     200: { description: 'The result of the test', content: { 'application/json': { schema: CredentialCheckSchema } } },
     ...problemResponses,
+    ...rateLimitedResponse,
     ...bodyProblemResponses,
   },
 });
 
 export function registerTestCredentials(app: App, deps: ApiDeps): void {
-  app.openapi(testCredentialsRoute, async (c) => c.json(credentialCheckView(await checkCredentials(deps, c.req.valid('json'))), 200));
+  app.openapi(withLookerCheckLimit(testCredentialsRoute, deps), async (c) => c.json(credentialCheckView(await checkCredentials(deps, c.req.valid('json'))), 200));
 }

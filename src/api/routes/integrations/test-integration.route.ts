@@ -2,7 +2,8 @@ import { createRoute } from '@hono/zod-openapi';
 import { updateIntegration } from '../../../db/repositories/integrations';
 import type { App } from '../../app';
 import type { ApiDeps } from '../../deps';
-import { problemResponses } from '../../errors';
+import { withLookerCheckLimit } from './looker-check-limit';
+import { problemResponses, rateLimitedResponse } from '../../errors';
 import { integrationNotFound, integrationOr404, lookerClientFor } from '../../lookups';
 import { IdParam, IntegrationSchema } from '../../schemas';
 import { integrationView } from '../../serializers';
@@ -21,14 +22,15 @@ export const testIntegrationRoute = createRoute({
   responses: {
     200: { description: 'The result of the test and the integration with it recorded', content: { 'application/json': { schema: SavedCredentialCheckSchema } } },
     ...problemResponses,
+    ...rateLimitedResponse,
   },
 });
 
 export function registerTestIntegration(app: App, deps: ApiDeps): void {
-  app.openapi(testIntegrationRoute, async (c) => {
+  app.openapi(withLookerCheckLimit(testIntegrationRoute, deps), async (c) => {
     const { workspaceId } = c.get('principal');
     const integration = await integrationOr404(deps, workspaceId, c.req.valid('param').id);
-    const check = credentialCheckView(await runCredentialCheck(await lookerClientFor(deps, integration), integration.apiEndpoint, null));
+    const check = credentialCheckView(await runCredentialCheck(await lookerClientFor(deps, integration), integration.apiEndpoint, null, deps.logger));
     const lastCheck = { ok: check.ok, message: check.message };
     const row = await updateIntegration(deps.db, workspaceId, integration.id, { lastCheck }, { credentialsChanged: false });
     if (!row) throw integrationNotFound(integration.id);

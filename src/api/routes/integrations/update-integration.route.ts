@@ -5,7 +5,8 @@ import { normaliseApiEndpoint } from '../../../looker/api-endpoint';
 import { clientSecretAad } from '../../../looker/client-factory';
 import type { App } from '../../app';
 import type { ApiDeps } from '../../deps';
-import { ApiError, bodyProblemResponses, problemResponses, unprocessableResponse } from '../../errors';
+import { withLookerCheckLimit } from './looker-check-limit';
+import { ApiError, bodyProblemResponses, problemResponses, unprocessableResponse, rateLimitedResponse } from '../../errors';
 import { integrationNotFound, integrationOr404 } from '../../lookups';
 import { IdParam, IntegrationSchema } from '../../schemas';
 import { integrationView } from '../../serializers';
@@ -35,13 +36,14 @@ export const updateIntegrationRoute = createRoute({
   responses: {
     200: { description: 'Saved', content: { 'application/json': { schema: IntegrationSchema } } },
     ...problemResponses,
+    ...rateLimitedResponse,
     ...bodyProblemResponses,
     ...unprocessableResponse,
   },
 });
 
 export function registerUpdateIntegration(app: App, deps: ApiDeps): void {
-  app.openapi(updateIntegrationRoute, async (c) => {
+  app.openapi(withLookerCheckLimit(updateIntegrationRoute, deps), async (c) => {
     const { workspaceId } = c.get('principal');
     const input = c.req.valid('json');
     const integration = await integrationOr404(deps, workspaceId, c.req.valid('param').id);
