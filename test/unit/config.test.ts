@@ -24,6 +24,8 @@ describe('configuration', () => {
     ['PORT', 'abc', /PORT: /],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL: /],
     ['ADMIN_TOKEN', 'short', /ADMIN_TOKEN: must be at least 24 characters/],
+    ['LOCAL_API_KEY', 'my-own-demo-key-1234', /LOCAL_API_KEY: must be a key in the generated format, mi_live_ and 43 base64url characters/],
+    ['LOOKER_CHECKS_PER_MINUTE', '0', /LOOKER_CHECKS_PER_MINUTE: /],
     ['LOOKER_ALLOWED_HOSTS', 'looker.internal,https://10.0.0.5/api', /LOOKER_ALLOWED_HOSTS: Invalid host entry "https:\/\/10\.0\.0\.5\/api": use "host" or "host:port"/],
   ])('rejects %s=%s with one line naming the variable', (name, value, message) => {
     const error = (() => {
