@@ -97,7 +97,7 @@ describe('integrations', () => {
     it('a loopback address nobody allow-listed is refused before connecting, naming the setting that allows it', async () => {
       const result = await api.http<CredentialCheck>('POST', '/v1/integrations/test', { apiEndpoint: `http://127.0.0.1:${await freePort()}`, ...emulatorCredentials });
       expect(result.body).toMatchObject({ ok: false, outcome: 'address_refused', field: 'apiEndpoint' });
-      expect(result.body.message).toMatch(/loopback address.*LOOKER_ALLOWED_HOSTS/);
+      expect(result.body.message).toMatch(/Refused to connect to 127\.0\.0\.1: the host is not allowed.*LOOKER_ALLOWED_HOSTS/);
     });
 
     it('the full API URL needs no note, and testing saves nothing', async () => {
