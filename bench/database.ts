@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { runMigrations } from '../src/db/migrate';
-import { startEmbeddedPostgres } from '../src/local/embedded-postgres';
+import { generatePostgresPassword, startEmbeddedPostgres } from '../src/local/embedded-postgres';
 import { silentLogger } from '../src/logger';
 import { createTestDatabase } from '../test/helpers/test-database';
 import type { Cleanup } from './cleanup';
@@ -36,7 +36,7 @@ export async function provisionDatabase(cleanup: Cleanup, givenServerUrl: string
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'metric-importer-bench-pg-'));
     cleanup.add(`remove ${dataDir}`, () => rm(dataDir, { recursive: true, force: true }));
     const server = await step(`starting embedded Postgres in ${dataDir} (initdb takes a while)`, () =>
-      startEmbeddedPostgres({ dataDir, database: 'postgres', logger: silentLogger, handlesSignals: true }),
+      startEmbeddedPostgres({ dataDir, database: 'postgres', password: generatePostgresPassword(), logger: silentLogger, handlesSignals: true }),
     );
     cleanup.add('stop embedded Postgres', () => server.stop());
     serverUrl = server.url;

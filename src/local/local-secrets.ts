@@ -3,20 +3,31 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateApiKey } from '../crypto/api-keys';
 import { generateEncryptionKey } from '../crypto/secret-box';
+import { generatePostgresPassword } from './embedded-postgres';
 
 export interface LocalSecrets {
   encryptionKeys: string;
   apiKey: string;
+  /** The embedded Postgres superuser's password. */
+  postgresPassword: string;
 }
 
 /**
- * Local mode invents its encryption key and demo API key once and keeps them in the data folder
- * (mode 0600), so a second `npm start` decrypts the same integrations and prints the same key.
+ * Local mode invents its encryption key, demo API key and embedded Postgres password once and keeps
+ * them in the data folder (mode 0600), so a second `npm start` decrypts the same integrations,
+ * prints the same key and logs in to the same cluster. A file from before a secret existed gets it
+ * added.
  */
 export async function loadOrCreateLocalSecrets(dataDir: string): Promise<LocalSecrets> {
   const file = path.join(dataDir, 'local-secrets.json');
-  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as LocalSecrets;
-  const secrets: LocalSecrets = { encryptionKeys: `local1:${generateEncryptionKey()}`, apiKey: generateApiKey().key };
-  await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  const stored = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as Partial<LocalSecrets>) : {};
+  const secrets: LocalSecrets = {
+    encryptionKeys: stored.encryptionKeys ?? `local1:${generateEncryptionKey()}`,
+    apiKey: stored.apiKey ?? generateApiKey().key,
+    postgresPassword: stored.postgresPassword ?? generatePostgresPassword(),
+  };
+  if (stored.encryptionKeys === undefined || stored.apiKey === undefined || stored.postgresPassword === undefined) {
+    await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
   return secrets;
 }

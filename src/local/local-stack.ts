@@ -57,6 +57,7 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
       const postgres = await startEmbeddedPostgres({
         dataDir: path.join(dataDir, 'postgres'),
         database: 'metric_importer',
+        password: secrets.postgresPassword,
         logger,
         handlesSignals: true,
       });
