@@ -19,6 +19,7 @@ export const ApiKeySchema = z
     createdAt: timestamp,
     lastUsedAt: timestamp.nullable(),
     revokedAt: timestamp.nullable(),
+    createdByKeyId: z.string().nullable().openapi({ description: 'The key that created this one; revoking it revokes this one. Null for keys the operator created.' }),
   })
   .openapi('ApiKey');
 

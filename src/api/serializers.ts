@@ -53,6 +53,7 @@ export function apiKeyView(row: ApiKeyRow) {
     createdAt: row.createdAt.toISOString(),
     lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
     revokedAt: row.revokedAt?.toISOString() ?? null,
+    createdByKeyId: row.createdByKeyId,
   };
 }
 

@@ -12,6 +12,7 @@ import {
   timestamp,
   uniqueIndex,
   uuid,
+  type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -38,6 +39,11 @@ export const apiKeys = pgTable(
     createdAt: createdAt(),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    /**
+     * The key that created this one through the API; null for keys the operator (ADMIN_TOKEN) or
+     * local mode created. Revoking a key revokes the keys it created, so none outlives its creator.
+     */
+    createdByKeyId: uuid('created_by_key_id').references((): AnyPgColumn => apiKeys.id),
   },
   (t) => [uniqueIndex('api_keys_key_hash_idx').on(t.keyHash), index('api_keys_workspace_idx').on(t.workspaceId)],
 );

@@ -1,5 +1,6 @@
 import type { App } from '../app';
 import type { ApiDeps } from '../deps';
+import { registerCreateRootApiKey } from './admin/create-root-api-key.route';
 import { registerCreateWorkspace } from './admin/create-workspace.route';
 import { registerCreateApiKey } from './api-keys/create-api-key.route';
 import { registerListApiKeys } from './api-keys/list-api-keys.route';
@@ -32,6 +33,7 @@ export function registerRoutes(app: App, deps: ApiDeps): void {
   registerHealth(app, deps);
 
   registerCreateWorkspace(app, deps);
+  registerCreateRootApiKey(app, deps);
 
   registerListApiKeys(app, deps);
   registerCreateApiKey(app, deps);

@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { generateApiKey } from '../../crypto/api-keys';
 import type { Db, Tx } from '../client';
 import { apiKeys } from '../schema';
@@ -7,10 +7,13 @@ import { afterKeyset, keysetText, toPage, type Page, type PageRequest } from './
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
-/** Creates a key; the full key is returned once, only its hash is stored. */
-export async function createApiKey(db: Db | Tx, workspaceId: string, name: string): Promise<{ row: ApiKeyRow; key: string }> {
+/**
+ * Creates a key; the full key is returned once, only its hash is stored. `createdByKeyId` is the
+ * key that asked for it (revoking that one revokes this one); omitted for the operator's keys.
+ */
+export async function createApiKey(db: Db | Tx, workspaceId: string, name: string, createdByKeyId?: string): Promise<{ row: ApiKeyRow; key: string }> {
   const key = generateApiKey();
-  const [row] = await db.insert(apiKeys).values({ workspaceId, name, prefix: key.prefix, keyHash: key.hash }).returning();
+  const [row] = await db.insert(apiKeys).values({ workspaceId, name, prefix: key.prefix, keyHash: key.hash, createdByKeyId }).returning();
   return { row: row!, key: key.key };
 }
 
@@ -25,31 +28,42 @@ export async function listApiKeys(db: Db, workspaceId: string, page: PageRequest
   return toPage(rows, page.limit);
 }
 
-export type RevokeResult = { revoked: ApiKeyRow } | { lastActiveKey: true };
+export type RevokeResult = { revoked: ApiKeyRow; alsoRevoked: string[] } | { lastActiveKey: true };
 
 /**
- * Revokes a key (idempotent: a revoked key keeps its first revokedAt). The workspace's last active
- * key is refused, because nothing could create a new one afterwards. Workspace keys are locked in
- * id order, so two concurrent revocations cannot each leave the other as the "other" key.
+ * Revokes a key and every key created through it, directly or not (idempotent: a revoked key keeps
+ * its first revokedAt). Refused when no active key would be left, because nothing could create a
+ * new one afterwards except the operator. Workspace keys are locked in id order, so two concurrent
+ * revocations cannot each leave the other as the "other" key.
  */
 export async function revokeApiKey(db: Db, workspaceId: string, id: string): Promise<RevokeResult | undefined> {
   if (!isUuid(id)) return undefined;
   return db.transaction(async (tx) => {
     const keys = await tx
-      .select({ id: apiKeys.id, revokedAt: apiKeys.revokedAt })
+      .select({ id: apiKeys.id, revokedAt: apiKeys.revokedAt, createdByKeyId: apiKeys.createdByKeyId })
       .from(apiKeys)
       .where(eq(apiKeys.workspaceId, workspaceId))
       .orderBy(asc(apiKeys.id))
       .for('update');
-    const target = keys.find((key) => key.id === id);
-    if (!target) return undefined;
-    if (!target.revokedAt && !keys.some((key) => key.id !== id && !key.revokedAt)) return { lastActiveKey: true } as const;
-    const [row] = await tx
+    if (!keys.some((key) => key.id === id)) return undefined;
+    const revoking = new Set([id]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const key of keys) {
+        if (key.createdByKeyId !== null && revoking.has(key.createdByKeyId) && !revoking.has(key.id)) {
+          revoking.add(key.id);
+          grew = true;
+        }
+      }
+    }
+    const newlyRevoked = keys.filter((key) => revoking.has(key.id) && !key.revokedAt);
+    if (newlyRevoked.length > 0 && !keys.some((key) => !revoking.has(key.id) && !key.revokedAt)) return { lastActiveKey: true } as const;
+    const rows = await tx
       .update(apiKeys)
       .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` })
-      .where(and(eq(apiKeys.id, id), eq(apiKeys.workspaceId, workspaceId)))
+      .where(and(inArray(apiKeys.id, [...revoking]), eq(apiKeys.workspaceId, workspaceId)))
       .returning();
-    return { revoked: row! };
+    const revoked = rows.find((row) => row.id === id)!;
+    return { revoked, alsoRevoked: newlyRevoked.map((key) => key.id).filter((other) => other !== id) };
   });
 }
-

@@ -6,6 +6,7 @@ import { encodeCursor } from '../../../src/api/pagination';
 import { generateApiKey } from '../../../src/crypto/api-keys';
 import type { Db } from '../../../src/db/client';
 import { createApiKey } from '../../../src/db/repositories/api-keys';
+import { createWorkspaceWithKey } from '../../../src/db/repositories/workspaces';
 import { ensureDemoSetup } from '../../../src/local/demo-setup';
 import { freePort } from '../../../src/local/free-port';
 import { apiDepsFor } from '../../../src/runtime/services';
@@ -149,6 +150,44 @@ describe('security: what a hostile tenant or a stray request gets', () => {
   });
 
   describe('API keys', () => {
+    it('a key never outlives the key that created it: revoking a key revokes the keys created through it', async () => {
+      const { db } = api.stack.services.database;
+      const { apiKey: root } = await createWorkspaceWithKey(db, { name: `key chain ${randomUUID()}` });
+      const app = appWith();
+      const child = (await (await call(app, 'POST', '/v1/api-keys', root, { name: 'child' })).json()) as { id: string; key: string; createdByKeyId: string | null };
+      const grandchild = (await (await call(app, 'POST', '/v1/api-keys', child.key, { name: 'grandchild' })).json()) as { id: string; key: string; createdByKeyId: string };
+      expect(grandchild.createdByKeyId).toBe(child.id);
+
+      // Any key of the workspace may revoke any other; the keys created through it go with it.
+      expect((await call(app, 'POST', `/v1/api-keys/${child.id}/revoke`, grandchild.key)).status).toBe(200);
+      expect((await call(app, 'GET', '/v1/integrations', child.key)).status).toBe(401);
+      expect((await call(app, 'GET', '/v1/integrations', grandchild.key)).status).toBe(401);
+      expect((await call(app, 'GET', '/v1/integrations', root)).status).toBe(200);
+    });
+
+    it('the workspace cannot be emptied through a key chain; the operator can give it a key no other key controls', async () => {
+      const { db } = api.stack.services.database;
+      const { workspaceId, apiKey: root, apiKeyId: rootId } = await createWorkspaceWithKey(db, { name: `key chain ${randomUUID()}` });
+      const app = appWith({ adminToken: 'admin-token-for-security-tests-0123456789' });
+      const successor = (await (await call(app, 'POST', '/v1/api-keys', root, { name: 'successor made by the root key' })).json()) as { key: string };
+
+      const refused = await call(app, 'POST', `/v1/api-keys/${rootId}/revoke`, successor.key);
+      expect(refused.status).toBe(409);
+      expect(((await refused.json()) as Problem).detail).toMatch(/would leave the workspace without an active key/);
+
+      const fromOperator = await call(app, 'POST', `/v1/admin/workspaces/${workspaceId}/api-keys`, 'admin-token-for-security-tests-0123456789', { name: 'replacement' });
+      expect(fromOperator.status).toBe(201);
+      const replacement = (await fromOperator.json()) as { key: string; createdByKeyId: string | null };
+      expect(replacement.createdByKeyId).toBeNull();
+      expect((await call(app, 'POST', `/v1/api-keys/${rootId}/revoke`, replacement.key)).status).toBe(200);
+      expect((await call(app, 'GET', '/v1/integrations', root)).status).toBe(401);
+      expect((await call(app, 'GET', '/v1/integrations', successor.key)).status).toBe(401);
+      expect((await call(app, 'GET', '/v1/integrations', replacement.key)).status).toBe(200);
+
+      const unknown = await call(app, 'POST', `/v1/admin/workspaces/${randomUUID()}/api-keys`, 'admin-token-for-security-tests-0123456789', { name: 'nowhere' });
+      expect(unknown.status).toBe(404);
+    });
+
     it('changing LOCAL_API_KEY revokes the previous demo key, and leaves keys people created alone', async () => {
       const { db } = api.stack.services.database;
       const demo = { emulatorApiUrl: api.stack.emulator.apiUrl, ...emulatorCredentials };

@@ -25,7 +25,9 @@ const document = createApp({} as ApiDeps).getOpenAPIDocument({ openapi: '3.0.3',
 const operations = Object.entries(document.paths ?? {}).flatMap(([path, methods]) =>
   Object.entries(methods as Record<string, Operation>).map(([method, operation]) => ({ method: method.toUpperCase(), path, operation })),
 );
-const withPathParams = operations.filter(({ path }) => path.includes('{'));
+// Admin routes take the operator's token, not a workspace key: workspace keys get 401 there (checked below).
+const adminRoutes = operations.filter(({ path }) => path.startsWith('/v1/admin/'));
+const withPathParams = operations.filter(({ path }) => path.includes('{') && !path.startsWith('/v1/admin/'));
 const withoutPathParams = operations.filter(({ path }) => !path.includes('{'));
 
 function bodyExample(operation: Operation): unknown {
@@ -139,6 +141,13 @@ describe('tenant isolation', () => {
     const check = unscoped[`${method} ${path}`];
     expect(check, `${method} ${path} has no path parameter: say in this test how it stays inside the workspace`).toBeDefined();
     await check!();
+  });
+
+  it.each(adminRoutes.filter(({ path }) => path.includes('{')))("$method $path refuses a workspace key (401) and changes nothing", async ({ method, path, operation }) => {
+    const before = await snapshotDatabase(api);
+    const result = await api.http<Problem>(method, path.replace('{id}', api.stack.workspaceId), bodyExample(operation));
+    expect(result.status).toBe(401);
+    expect(await snapshotDatabase(api)).toEqual(before);
   });
 
   it("leaves workspace B's objects as they were", async () => {

@@ -78,7 +78,7 @@ describe('workspaces and API keys', () => {
     expect(listed.body.data.map((key) => key.name)).toEqual(['first key', 'CI pipeline']);
     const [row] = await api.stack.services.database.db.select({ keyHash: apiKeys.keyHash }).from(apiKeys).where(eq(apiKeys.id, created.body.id));
     for (const secret of [first.key, created.body.key, row!.keyHash]) expect(listed.text).not.toContain(secret);
-    for (const key of listed.body.data) expect(Object.keys(key).sort()).toEqual(['createdAt', 'id', 'lastUsedAt', 'name', 'prefix', 'revokedAt']);
+    for (const key of listed.body.data) expect(Object.keys(key).sort()).toEqual(['createdAt', 'createdByKeyId', 'id', 'lastUsedAt', 'name', 'prefix', 'revokedAt']);
 
     const paged = await api.http<Page<ApiKey>>('GET', '/v1/api-keys?limit=1', undefined, as);
     const rest = await api.http<Page<ApiKey>>('GET', `/v1/api-keys?limit=1&cursor=${paged.body.nextCursor}`, undefined, as);
@@ -120,7 +120,7 @@ describe('workspaces and API keys', () => {
     const { apiKey } = await newWorkspace('Last key');
     const refused = await api.http<Problem>('POST', `/v1/api-keys/${apiKey.id}/revoke`, undefined, { apiKey: apiKey.key });
     expect(refused.status).toBe(409);
-    expect(refused.body.detail).toMatch(/last active key; create another key/);
+    expect(refused.body.detail).toMatch(/would leave the workspace without an active key/);
     expect((await api.http('GET', '/v1/api-keys', undefined, { apiKey: apiKey.key })).status).toBe(200);
   });
 

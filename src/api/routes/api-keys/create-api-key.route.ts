@@ -15,7 +15,8 @@ export const createApiKeyRoute = createRoute({
   path: '/v1/api-keys',
   tags: ['API keys'],
   summary: 'Create an API key for this workspace',
-  description: 'The key is in the response this once: only its hash is stored, so store it now.',
+  description:
+    'The key is in the response this once: only its hash is stored, so store it now. The new key is bound to the key that created it: revoking that key revokes this one too (createdByKeyId). Keys that outlive every other key come from the operator (POST /v1/admin/workspaces/{id}/api-keys).',
   security: [{ bearerAuth: [] }],
   request: { body: { required: true, content: { 'application/json': { schema: CreateApiKeySchema } } } },
   responses: {
@@ -28,7 +29,8 @@ export const createApiKeyRoute = createRoute({
 export function registerCreateApiKey(app: App, deps: ApiDeps): void {
   app.openapi(createApiKeyRoute, async (c) => {
     const { name } = c.req.valid('json');
-    const { row, key } = await createApiKey(deps.db, c.get('principal').workspaceId, name);
+    const { workspaceId, apiKeyId } = c.get('principal');
+    const { row, key } = await createApiKey(deps.db, workspaceId, name, apiKeyId);
     c.header('Location', `/v1/api-keys/${row.id}`);
     return c.json({ ...apiKeyView(row), key }, 201);
   });

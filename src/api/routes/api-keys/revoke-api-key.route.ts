@@ -12,7 +12,7 @@ export const revokeApiKeyRoute = createRoute({
   tags: ['API keys'],
   summary: 'Revoke an API key',
   description:
-    'From now on the key gets 401. The key stays listed with revokedAt. Revoking a revoked key changes nothing. The last active key of a workspace cannot be revoked (409): create its successor first.',
+    'From now on the key gets 401, and so does every key created through it (directly or not): a key never outlives the key that created it. Revoked keys stay listed with revokedAt. Revoking a revoked key changes nothing. A revocation that would leave the workspace without an active key is refused (409): keys created through the key go with it, so its successor must come from another key or from the operator (POST /v1/admin/workspaces/{id}/api-keys).',
   security: [{ bearerAuth: [] }],
   request: { params: IdParam },
   responses: {
@@ -28,7 +28,11 @@ export function registerRevokeApiKey(app: App, deps: ApiDeps): void {
     const result = await revokeApiKey(deps.db, c.get('principal').workspaceId, id);
     if (!result) throw ApiError.field('not_found', '/path/id', `API key ${id} does not exist in this workspace`);
     if ('lastActiveKey' in result) {
-      throw ApiError.field('conflict', '/path/id', 'this is the workspace\'s last active key; create another key (POST /v1/api-keys) before revoking it');
+      throw ApiError.field(
+        'conflict',
+        '/path/id',
+        'revoking this key would leave the workspace without an active key (the keys it created are revoked with it); create its successor with a key it did not create, or ask the operator for one, before revoking it',
+      );
     }
     return c.json(apiKeyView(result.revoked), 200);
   });
