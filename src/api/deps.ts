@@ -17,6 +17,11 @@ export interface ApiDeps {
   temporalNamespace: string;
   /** Enables the admin routes that create workspaces and their first key. */
   adminToken?: string;
+  /**
+   * Local mode only: a one-time link signs the browser in to the demo workspace with this key.
+   * Production never sets it.
+   */
+  consoleLocalSignIn?: { token: string; apiKey: string };
   /** Reachability probes for /healthz. */
   probes: { postgres(): Promise<boolean>; temporal(): Promise<boolean> };
 }
