@@ -78,7 +78,13 @@ export function activitiesFor(services: Services) {
 
 export function apiDepsFor(
   services: Services,
-  extra: { workflows: MetricWorkflowGateway; temporalUiUrl?: string; temporalNamespace: string; adminToken?: string },
+  extra: {
+    workflows: MetricWorkflowGateway;
+    temporalUiUrl?: string;
+    temporalNamespace: string;
+    adminToken?: string;
+    consoleLocalSignIn?: ApiDeps['consoleLocalSignIn'];
+  },
 ): ApiDeps {
   return {
     db: services.database.db,
@@ -90,6 +96,7 @@ export function apiDepsFor(
     temporalUiUrl: extra.temporalUiUrl,
     temporalNamespace: extra.temporalNamespace,
     adminToken: extra.adminToken,
+    consoleLocalSignIn: extra.consoleLocalSignIn,
     probes: {
       postgres: async () => {
         try {

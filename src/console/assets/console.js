@@ -64,16 +64,17 @@ function integrationForm(form) {
   const id = form.dataset.integrationId;
   const result = form.querySelector('[data-check-result]');
   const values = () => Object.fromEntries(['name', 'apiEndpoint', 'clientId', 'clientSecret'].map((n) => [n, form.elements[n].value.trim()]));
-  form.querySelector('[data-action="test"]').addEventListener('click', async (event) => {
+  const testButton = form.querySelector('[data-action="test"]');
+  testButton.addEventListener('click', async () => {
     clearErrors(form);
     result.textContent = 'Testing…';
     result.className = 'check-result';
-    busy(event.currentTarget, true);
+    busy(testButton, true);
     const v = values();
     const response = id && !v.clientSecret
       ? await api('POST', `/v1/integrations/${id}/test`)
       : await api('POST', '/v1/integrations/test', { apiEndpoint: v.apiEndpoint, clientId: v.clientId, clientSecret: v.clientSecret });
-    busy(event.currentTarget, false);
+    busy(testButton, false);
     if (!response.ok) {
       result.textContent = '';
       showProblem(form, response.data);
@@ -193,19 +194,20 @@ function newMetricForm(form) {
   });
   more.addEventListener('click', () => void loadLooks(true));
 
-  form.querySelector('[data-action="preview"]').addEventListener('click', async (event) => {
+  const previewButton = form.querySelector('[data-action="preview"]');
+  previewButton.addEventListener('click', async () => {
     clearErrors(form);
     if (!lookId) {
       form.querySelector('[data-error-for="lookId"]').textContent = 'Choose a Look first.';
       return;
     }
     preview.textContent = 'Running the Look…';
-    busy(event.currentTarget, true);
+    busy(previewButton, true);
     const response = await api('POST', `/v1/integrations/${integration.value}/looks/${encodeURIComponent(lookId)}/preview`, {
       dateField: dateField.value,
       valueField: valueField.value,
     });
-    busy(event.currentTarget, false);
+    busy(previewButton, false);
     preview.replaceChildren();
     if (!response.ok) {
       preview.append(el('p', { class: 'error' }, response.data?.detail ?? 'The preview failed.'));
