@@ -153,7 +153,7 @@ function newMetricForm(form) {
       item.append(radio, label);
       list.append(item);
     }
-    nextCursor = response.data.nextCursor;
+    nextCursor = response.data.data.length === 25 ? response.data.nextCursor : null;
     more.hidden = !nextCursor;
     status.textContent = list.children.length === 0 ? 'No Look matches.' : `${list.children.length} Looks shown${nextCursor ? '; more available' : ''}.`;
   }
@@ -289,6 +289,7 @@ async function drawChart(section) {
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'UTC'),
       scales: { x: { time: true } },
       series: [{ label: 'Date' }, { label: 'Value', stroke: '#2563eb', width: 1.5, points: { show: false } }],
+      axes: [{}, { size: 80 }],
       cursor: { drag: { x: true, y: false } },
     },
     [xs, series.values],

@@ -114,7 +114,7 @@ export function NewMetricPage(props: PageBase & { integrations: Integration[] })
           <Field name="name" label="Metric name">
             <input id="name" name="name" required maxlength={200} aria-describedby="name-error" />
           </Field>
-          <Field name="importTime" label="Daily import time" hint="24-hour local time in the zone below.">
+          <Field name="importTime" label="Daily import time" hint="Local time in the zone below.">
             <input id="importTime" name="importTime" type="time" value="06:00" required aria-describedby="importTime-hint importTime-error" />
           </Field>
           <Field name="timeZone" label="Time zone" hint="IANA name; type to search. Defaults to this browser's zone.">
@@ -220,8 +220,11 @@ export function MetricPage(props: PageBase & { metric: MetricDetail; integration
                     <td>{run.status === 'failed' ? 'failed' : runCounts(run)}</td>
                     <td>
                       {run.counts.skipped ?? 0}
-                      {run.skipReasons && Object.keys(run.skipReasons).length > 0 && (
-                        <span class="muted"> ({Object.entries(run.skipReasons).map(([reason, n]) => `${reason}: ${n}`).join(', ')})</span>
+                      {(run.counts.skipped ?? 0) > 0 && run.skipReasons && (
+                        <span class="muted">
+                          {' '}
+                          ({Object.entries(run.skipReasons).filter(([, n]) => n > 0).map(([reason, n]) => `${reason.replaceAll('_', ' ')}: ${n}`).join(', ')})
+                        </span>
                       )}
                     </td>
                     <td>{run.firstDate ? `${run.firstDate} – ${run.lastDate}` : '—'}</td>

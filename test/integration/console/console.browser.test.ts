@@ -29,8 +29,6 @@ describe('web console in a browser', () => {
       void dialog.accept();
     });
     page.on('pageerror', (error) => scriptErrors.push(error.message));
-    page.on('response', (r) => { if (process.env.TEST_LOG_LEVEL) process.stderr.write(`browser-resp: ${r.status()} ${r.url()}\n`); });
-    page.on('pageerror', (error) => { if (process.env.TEST_LOG_LEVEL) process.stderr.write(`browser-err: ${error.message}\n`); });
     page.on('console', (message) => {
       if (process.env.TEST_LOG_LEVEL) process.stderr.write(`browser: ${message.text()}\n`);
       if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
@@ -101,7 +99,7 @@ describe('web console in a browser', () => {
     // The page follows the backfill by itself; the chart then holds exactly the Look's datapoints.
     await page.locator('[data-island="metric"][data-state="active"][data-busy="false"]').waitFor({ timeout: 60_000 });
     await page.locator('[data-chart][data-count]').waitFor();
-    const series = (await page.evaluate('document.querySelector("[data-chart]").series')) as { dates: string[]; values: number[] };
+    const series = await page.evaluate<{ dates: string[]; values: number[] }>('document.querySelector("[data-chart]").series');
     expect(series.dates).toEqual(expectedDates);
     series.dates.forEach((date, i) => expect(series.values[i]).toBeCloseTo(expected.get(date)!, 6));
     expect(await page.locator('.u-over').count()).toBe(1);
