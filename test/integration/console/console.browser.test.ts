@@ -40,7 +40,7 @@ describe('web console in a browser', () => {
     await stack?.stop();
   });
 
-  it('signs in, connects Looker, creates a metric whose chart holds the Look, pauses, resumes and signs out', async () => {
+  it('signs in, connects Looker, creates a metric whose chart holds the Look, keeps hostile names as text, pauses, resumes and signs out', async () => {
     await page.goto(`${stack.apiUrl}/console`);
     expect(new URL(page.url()).pathname).toBe('/console/sign-in');
     await page.screenshot({ path: path.join(screenshots, 'sign-in.png') });
@@ -74,6 +74,14 @@ describe('web console in a browser', () => {
     // New metric: Look search → fields (suggested preselected) → preview → schedule → save.
     await page.getByRole('navigation').getByRole('link', { name: 'New metric' }).click();
     await page.getByLabel('Integration').selectOption({ label: 'Acme Looker' });
+    // A Look that cannot be imported says why in the preview.
+    await page.getByLabel('Search Looks by title').fill('duplicate dates');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.locator('#look-10').check();
+    await page.locator('#dateField:not([disabled])').waitFor();
+    await page.getByRole('button', { name: 'Preview import' }).click();
+    await page.locator('[data-preview] .error').waitFor();
+    expect(await page.locator('[data-preview] .error').textContent()).toMatch(/same day with different values|different values/);
     await page.getByLabel('Search Looks by title').fill('Daily revenue');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.locator('#look-1').check();
@@ -121,6 +129,19 @@ describe('web console in a browser', () => {
     expect(await page.locator('main img').count()).toBe(0);
     await page.screenshot({ path: path.join(screenshots, 'metrics.png'), fullPage: true });
 
+    // The integration cannot be deleted while the metric uses it, and the refusal names the metric.
+    await page.getByRole('navigation').getByRole('link', { name: 'Integrations' }).click();
+    await page.locator('tr', { hasText: 'Acme Looker' }).getByRole('button', { name: 'Delete' }).click();
+    await page.locator('[data-row-error]:not(:empty)').waitFor();
+    expect(await page.locator('[data-row-error]').textContent()).toContain(xssName);
+    // Edit keeps the secret write-only: blank, and Test credentials then checks the saved one.
+    await page.locator('tr', { hasText: 'Acme Looker' }).getByRole('link', { name: 'Edit' }).click();
+    expect(await page.getByLabel('Client secret').inputValue()).toBe('');
+    expect(await page.content()).not.toContain(emulatorCredentials.clientSecret);
+    await page.getByRole('button', { name: 'Test credentials' }).click();
+    await page.locator('[data-check-result].ok').waitFor();
+    await page.screenshot({ path: path.join(screenshots, 'integration-edit.png'), fullPage: true });
+
     // API keys: a new key is shown once.
     await page.getByRole('navigation').getByRole('link', { name: 'API keys' }).click();
     await page.getByLabel('New key name').fill('CI pipeline');
@@ -140,7 +161,8 @@ describe('web console in a browser', () => {
     await page.goto(`${stack.apiUrl}/console/metrics`);
     expect(new URL(page.url()).pathname).toBe('/console/sign-in');
 
-    expect(dialogs).toEqual([]);
+    // The only dialog was the delete confirmation: the hostile name never ran as script (alert(1)).
+    expect(dialogs).toEqual(['Delete the integration "Acme Looker"?']);
     expect(cspViolations).toEqual([]);
     expect(scriptErrors).toEqual([]);
   }, 240_000);
