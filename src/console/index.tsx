@@ -13,7 +13,7 @@ import type { ConsoleEnv } from './env';
 import { Layout } from './layout';
 import { ApiKeysPage } from './pages/api-keys-page';
 import { IntegrationFormPage, IntegrationsPage } from './pages/integration-pages';
-import { MetricPage, MetricsPage, NewMetricPage } from './pages/metric-pages';
+import { MetricPage, MetricSourcePage, MetricsPage } from './pages/metric-pages';
 import { registerSessionRoutes } from './session-routes';
 
 type Page<T> = { data: T[]; nextCursor: string | null };
@@ -90,7 +90,14 @@ export function createConsole(deps: ApiDeps, api: InProcessApi): Hono<ConsoleEnv
   });
   pages.get('/metrics/new', async (c) => {
     const integrations = await readApi<Page<Integration>>(api, c, '/v1/integrations?limit=100');
-    return c.html(<NewMetricPage {...base(c)} integrations={integrations.data} />);
+    return c.html(<MetricSourcePage {...base(c)} integrations={integrations.data} />);
+  });
+  pages.get('/metrics/:id/edit', async (c) => {
+    const [metric, integrations] = await Promise.all([
+      readApi<Metric>(api, c, `/v1/metrics/${encodeURIComponent(c.req.param('id'))}`),
+      readApi<Page<Integration>>(api, c, '/v1/integrations?limit=100'),
+    ]);
+    return c.html(<MetricSourcePage {...base(c)} integrations={integrations.data} metric={metric} />);
   });
   pages.get('/metrics/:id', async (c) => {
     const id = encodeURIComponent(c.req.param('id'));

@@ -115,8 +115,10 @@ function fieldOption(field) {
   return el('option', { value: field.name }, `${field.label ?? field.name} — ${field.name} (${details})`);
 }
 
-// New metric: integration → Look (search, paging) → fields → preview → schedule → save.
-function newMetricForm(form) {
+// New metric, or a metric's source and schedule: integration → Look (search, paging) → fields →
+// preview → schedule → save.
+function metricSourceForm(form) {
+  const editing = form.dataset.metricId || null;
   const integration = form.elements.integrationId;
   const search = form.querySelector('#lookSearch');
   const list = form.querySelector('[data-looks]');
@@ -129,7 +131,10 @@ function newMetricForm(form) {
   let lookId = null;
 
   const zone = form.elements.timeZone;
-  zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  if (!editing) zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  const saved = editing
+    ? { lookId: form.dataset.lookId, dateField: form.dataset.dateField, valueField: form.dataset.valueField, importTime: form.elements.importTime.value, timeZone: zone.value }
+    : null;
   const zones = form.querySelector('#timeZones');
   for (const name of Intl.supportedValuesOf?.('timeZone') ?? []) zones.append(el('option', { value: name }));
 
@@ -158,7 +163,7 @@ function newMetricForm(form) {
     status.textContent = list.children.length === 0 ? 'No Look matches.' : `${list.children.length} Looks shown${nextCursor ? '; more available' : ''}.`;
   }
 
-  async function selectLook(look) {
+  async function selectLook(look, fieldsToSelect) {
     lookId = look.id;
     if (!form.elements.name.value) form.elements.name.value = look.title;
     preview.replaceChildren();
@@ -175,8 +180,9 @@ function newMetricForm(form) {
     const { fields, suggested } = response.data;
     dateField.replaceChildren(...fields.map(fieldOption));
     valueField.replaceChildren(...fields.map(fieldOption));
-    if (suggested.dateField) dateField.value = suggested.dateField;
-    if (suggested.valueField) valueField.value = suggested.valueField;
+    const chosen = fieldsToSelect ?? suggested;
+    if (chosen.dateField) dateField.value = chosen.dateField;
+    if (chosen.valueField) valueField.value = chosen.valueField;
     dateField.disabled = false;
     valueField.disabled = false;
   }
@@ -221,11 +227,29 @@ function newMetricForm(form) {
     if (p.possiblyTruncated) preview.append(el('p', { class: 'warning' }, `The preview read only ${p.rowLimit} rows; the import reads the whole history.`));
   });
 
+  async function saveChanges() {
+    const source = { name: form.elements.name.value.trim(), lookId: lookId ?? '', dateField: dateField.value, valueField: valueField.value };
+    // Only what changed is sent: an unchanged source must not start a re-import.
+    const changed = Object.fromEntries(Object.entries(source).filter(([key, value]) => key === 'name' || value !== saved[key]));
+    const response = await api('PATCH', `/v1/metrics/${editing}`, changed);
+    if (!response.ok) return response;
+    const schedule = { importTime: form.elements.importTime.value, timeZone: zone.value.trim() };
+    if (schedule.importTime === saved.importTime && schedule.timeZone === saved.timeZone) return response;
+    return api('PATCH', `/v1/metrics/${editing}/schedule`, schedule);
+  }
+
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearErrors(form);
     const button = form.querySelector('button[type="submit"]');
     busy(button, true);
+    if (editing) {
+      const result = await saveChanges();
+      busy(button, false);
+      if (result.ok) window.location.assign(`/console/metrics/${editing}`);
+      else showProblem(form, result.data);
+      return;
+    }
     const response = await api('POST', '/v1/metrics', {
       name: form.elements.name.value.trim(),
       integrationId: integration.value,
@@ -240,7 +264,20 @@ function newMetricForm(form) {
     else showProblem(form, response.data);
   });
 
-  void loadLooks(false);
+  void loadLooks(false).then(() => {
+    if (!saved) return;
+    // The current Look stays selectable even when it is not on the first page of the list.
+    let current = form.querySelector(`#look-${CSS.escape(saved.lookId)}`);
+    if (!current) {
+      const item = el('li');
+      current = el('input', { type: 'radio', name: 'lookId', value: saved.lookId, id: `look-${saved.lookId}` });
+      current.addEventListener('change', () => selectLook({ id: saved.lookId, title: '' }));
+      item.append(current, el('label', { for: `look-${saved.lookId}` }, `Current Look ${saved.lookId}`));
+      list.prepend(item);
+    }
+    current.checked = true;
+    void selectLook({ id: saved.lookId, title: '' }, saved);
+  });
 }
 
 function parseCsv(text) {
@@ -368,6 +405,6 @@ function apiKeyForm(form) {
   }
 }
 
-const islands = { 'integration-form': integrationForm, 'new-metric': newMetricForm, metric: metricPage, 'api-key-form': apiKeyForm };
+const islands = { 'integration-form': integrationForm, 'metric-source': metricSourceForm, metric: metricPage, 'api-key-form': apiKeyForm };
 for (const node of document.querySelectorAll('[data-island]')) islands[node.dataset.island]?.(node);
 integrationDeletes();

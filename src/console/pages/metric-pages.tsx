@@ -72,20 +72,38 @@ export function MetricsPage(props: PageBase & { metrics: Metric[]; integrations:
   );
 }
 
-/** Integration → Look → fields → preview → schedule → save; the island drives the API calls. */
-export function NewMetricPage(props: PageBase & { integrations: Integration[] }) {
+/**
+ * Integration → Look → fields → preview → schedule → save; the island drives the API calls.
+ * With `metric` it edits that metric's source and schedule (the integration stays).
+ */
+export function MetricSourcePage(props: PageBase & { integrations: Integration[]; metric?: Metric }) {
+  const { metric } = props;
   return (
-    <Layout title="New metric" assets={props.assets} csrfToken={props.csrfToken} current="/console/metrics/new">
+    <Layout
+      title={metric ? `Edit source of ${metric.name}` : 'New metric'}
+      assets={props.assets}
+      csrfToken={props.csrfToken}
+      current={metric ? undefined : '/console/metrics/new'}
+    >
       {props.integrations.length === 0 ? (
         <p class="empty">
           No integration yet: <a href="/console/integrations/new">add your Looker instance</a> first.
         </p>
       ) : (
-        <form class="card" data-island="new-metric" novalidate>
-          <Field name="integrationId" label="Integration">
-            <select id="integrationId" name="integrationId" aria-describedby="integrationId-error">
+        <form
+          class="card"
+          data-island="metric-source"
+          data-metric-id={metric?.id ?? ''}
+          data-look-id={metric?.lookId ?? ''}
+          data-date-field={metric?.dateField ?? ''}
+          data-value-field={metric?.valueField ?? ''}
+          data-time-zone={metric?.timeZone ?? ''}
+          novalidate
+        >
+          <Field name="integrationId" label="Integration" hint={metric ? 'A metric keeps its integration; create a new metric to use another.' : undefined}>
+            <select id="integrationId" name="integrationId" disabled={metric !== undefined} aria-describedby="integrationId-error">
               {props.integrations.map((i) => (
-                <option value={i.id}>{i.name}</option>
+                <option value={i.id} selected={metric?.integrationId === i.id}>{i.name}</option>
               ))}
             </select>
           </Field>
@@ -112,18 +130,20 @@ export function NewMetricPage(props: PageBase & { integrations: Integration[] })
           </div>
           <div class="preview" data-preview role="status" aria-live="polite"></div>
           <Field name="name" label="Metric name">
-            <input id="name" name="name" required maxlength={200} aria-describedby="name-error" />
+            <input id="name" name="name" required maxlength={200} value={metric?.name ?? ''} aria-describedby="name-error" />
           </Field>
           <Field name="importTime" label="Daily import time" hint="Local time in the zone below.">
-            <input id="importTime" name="importTime" type="time" value="06:00" required aria-describedby="importTime-hint importTime-error" />
+            <input id="importTime" name="importTime" type="time" value={metric?.importTime ?? '06:00'} required aria-describedby="importTime-hint importTime-error" />
           </Field>
-          <Field name="timeZone" label="Time zone" hint="IANA name; type to search. Defaults to this browser's zone.">
-            <input id="timeZone" name="timeZone" list="timeZones" value="UTC" required autocomplete="off" aria-describedby="timeZone-hint timeZone-error" />
+          <Field name="timeZone" label="Time zone" hint="IANA name; type to search. A new metric starts with this browser's zone.">
+            <input id="timeZone" name="timeZone" list="timeZones" value={metric?.timeZone ?? 'UTC'} required autocomplete="off" aria-describedby="timeZone-hint timeZone-error" />
             <datalist id="timeZones"></datalist>
           </Field>
+          {metric && <p class="muted">Changing the Look or a field re-imports the whole history with the new source.</p>}
           <p class="error" data-form-error role="alert"></p>
           <div class="buttons">
-            <button type="submit" class="primary">Save and import history</button>
+            <button type="submit" class="primary">{metric ? 'Save changes' : 'Save and import history'}</button>
+            {metric && <a href={`/console/metrics/${metric.id}`}>Cancel</a>}
           </div>
         </form>
       )}
@@ -182,6 +202,7 @@ export function MetricPage(props: PageBase & { metric: MetricDetail; integration
             <button type="button" data-action="pause">Pause</button>
           )}
           <button type="button" data-action="import-now">Import now</button>
+          <a class="button" href={`/console/metrics/${metric.id}/edit`}>Edit source and schedule</a>
           <a class="button" href={`/v1/metrics/${metric.id}/datapoints?format=csv`} download>Download CSV</a>
           <button type="button" class="danger" data-action="delete">Delete…</button>
         </div>

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../../helpers/browser';
+import { eventually } from '../../helpers/eventually';
 import { importTimeAhead } from '../../helpers/test-clock';
 import { emulatorCredentials, startTestStack, type TestStack } from '../../helpers/test-stack';
 
@@ -40,7 +41,7 @@ describe('web console in a browser', () => {
     await stack?.stop();
   });
 
-  it('signs in, connects Looker, creates a metric whose chart holds the Look, keeps hostile names as text, pauses, resumes and signs out', async () => {
+  it('signs in, connects Looker, creates a metric whose chart holds the Look, keeps hostile names as text, pauses, resumes, edits the source and signs out', async () => {
     await page.goto(`${stack.apiUrl}/console`);
     expect(new URL(page.url()).pathname).toBe('/console/sign-in');
     await page.screenshot({ path: path.join(screenshots, 'sign-in.png') });
@@ -123,6 +124,27 @@ describe('web console in a browser', () => {
     await page.getByRole('button', { name: 'Resume' }).click();
     await page.locator('[data-island="metric"][data-state="active"]').waitFor();
     expect((await stack.http<{ state: string }>('GET', `/v1/metrics/${metricId}`)).body.state).toBe('active');
+
+    // Edit source: another value field re-imports, and the chart then holds the new values.
+    await page.getByRole('link', { name: 'Edit source and schedule' }).click();
+    await page.locator('#valueField:not([disabled])').waitFor();
+    expect(await page.locator('#look-1').isChecked()).toBe(true);
+    expect(await page.getByLabel('Value field').inputValue()).toBe('orders.total_revenue');
+    await page.getByLabel('Value field').selectOption('orders.count');
+    await page.screenshot({ path: path.join(screenshots, 'edit-source.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.waitForURL(`**/console/metrics/${metricId}`);
+    const counts = await lookDatapoints(stack, '1', 'orders.created_date', 'orders.count');
+    await eventually(
+      async () => {
+        await page.reload();
+        await page.locator('[data-chart][data-count]').waitFor();
+        const shown = await page.evaluate<{ dates: string[]; values: number[] }>('document.querySelector("[data-chart]").series');
+        return shown.values.every((value, i) => value === counts.get(shown.dates[i]!)) && shown.dates.length === counts.size ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    expect(await page.locator('[data-island="metric"] code').nth(1).textContent()).toBe('orders.count');
 
     await page.getByRole('navigation').getByRole('link', { name: 'Metrics' }).click();
     expect(await page.locator('[data-metric-link]').textContent()).toBe(xssName);
