@@ -37,4 +37,14 @@ export default tseslint.config(
     files: ['**/*.js'],
     extends: [tseslint.configs.disableTypeChecked],
   },
+  {
+    // The console's browser scripts (served as they are, no build step).
+    files: ['src/console/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: Object.fromEntries(
+        ['window', 'document', 'fetch', 'navigator', 'CSS', 'URLSearchParams', 'Intl', 'setInterval', 'clearInterval', 'uPlot'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

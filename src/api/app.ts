@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { except } from 'hono/combine';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
+import { createConsole } from '../console';
 import { WorkflowGatewayError } from '../temporal/metric-workflow-gateway';
 import { adminAuth } from './admin-auth';
 import { apiKeyAuth } from './auth';
@@ -68,6 +69,8 @@ export function createApp(deps: ApiDeps): App {
     servers: [{ url: '/' }],
   });
   registerDocsPage(app);
+  // The web console: not part of the public OpenAPI document; its pages read through the routes above.
+  app.route('/console', createConsole(deps, app));
 
   app.notFound((c) => problemResponse(c, 'not_found', `No route ${c.req.method} ${c.req.path}.`));
   app.onError((error, c) => handleError(error, c, deps));

@@ -1,29 +1,43 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { MiddlewareHandler } from 'hono';
-import { hashApiKey, looksLikeApiKey } from '../crypto/api-keys';
+import { getCookie } from 'hono/cookie';
+import { findActiveApiKey } from '../db/repositories/api-keys';
+import { csrfTokenMatches, findConsoleSession } from '../db/repositories/console-sessions';
 import type { Db } from '../db/client';
-import { apiKeys } from '../db/schema';
 import type { AppEnv } from './env';
 import { ApiError } from './errors';
 
-/** Bearer API keys scoped to one workspace; only the key's hash is looked up. */
+/** Cookie holding the web console's opaque session id. */
+export const sessionCookie = 'mi_session';
+/** Header the console sends its CSRF token in. */
+export const csrfHeader = 'x-csrf-token';
+
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Bearer API keys scoped to one workspace; only the key's hash is looked up. Without an
+ * Authorization header, the web console's session cookie is accepted instead, and then every
+ * state change must carry the session's CSRF token: the console uses these same routes.
+ */
 export function apiKeyAuth(db: Db): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const header = c.req.header('authorization') ?? '';
-    const presented = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-    if (presented === undefined) {
+    const header = c.req.header('authorization');
+    const sessionId = getCookie(c, sessionCookie);
+    if (header === undefined && sessionId !== undefined) {
+      const session = await findConsoleSession(db, sessionId, Date.now());
+      if (!session) throw new ApiError('unauthorized', 'The console session has expired or its API key was revoked; sign in again.');
+      if (!safeMethods.has(c.req.method) && !csrfTokenMatches(session.csrfToken, c.req.header(csrfHeader))) {
+        throw new ApiError('forbidden', `Send the console's CSRF token in the ${csrfHeader} header; reload the page to get a fresh one.`);
+      }
+      c.set('principal', { workspaceId: session.workspaceId, apiKeyId: session.apiKeyId });
+      return next();
+    }
+    const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+    if (!match?.[1]) {
       throw new ApiError('unauthorized', 'Send the API key as "Authorization: Bearer <key>".');
     }
-    // A malformed key costs no query.
-    if (!looksLikeApiKey(presented)) throw unknownKey();
-    const [key] = await db
-      .select({ id: apiKeys.id, workspaceId: apiKeys.workspaceId })
-      .from(apiKeys)
-      .where(and(eq(apiKeys.keyHash, hashApiKey(presented)), isNull(apiKeys.revokedAt)));
+    const key = await findActiveApiKey(db, match[1]);
     if (!key) throw unknownKey();
     c.set('principal', { workspaceId: key.workspaceId, apiKeyId: key.id });
-    // Best effort: last-use bookkeeping must never fail a request.
-    void db.update(apiKeys).set({ lastUsedAt: sql`now()` }).where(eq(apiKeys.id, key.id)).catch(() => undefined);
     await next();
   };
 }

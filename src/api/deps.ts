@@ -23,6 +23,11 @@ export interface ApiDeps {
    * create, update, test saved): each is a probe of an address the tenant chose.
    */
   lookerCheckLimiter: RateLimiter;
+  /**
+   * Local mode only: a one-time link signs the browser in to the demo workspace with this key.
+   * Production never sets it.
+   */
+  consoleLocalSignIn?: { token: string; apiKey: string };
   /** Reachability probes for /healthz. */
   probes: { postgres(): Promise<boolean>; temporal(): Promise<boolean> };
 }

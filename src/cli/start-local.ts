@@ -14,7 +14,7 @@ runMain(async () => {
   logger.info('stopped');
 });
 
-function banner(stack: { apiUrl: string; temporalUiUrl: string | undefined; apiKey: string; demoIntegrationId: string }): string {
+function banner(stack: { apiUrl: string; temporalUiUrl: string | undefined; apiKey: string; demoIntegrationId: string; consoleSignInUrl: string }): string {
   const auth = `-H "Authorization: Bearer ${stack.apiKey}"`;
   const body = JSON.stringify({
     name: 'Daily revenue',
@@ -28,6 +28,8 @@ function banner(stack: { apiUrl: string; temporalUiUrl: string | undefined; apiK
   return `
 metric-importer is running (local mode)
 
+  Console      ${stack.consoleSignInUrl}
+               (signs this browser in to the demo workspace, once; later sign in at ${stack.apiUrl}/console with the key below)
   API          ${stack.apiUrl}
   OpenAPI      ${stack.apiUrl}/openapi.json   (reference: ${stack.apiUrl}/docs)
   Temporal UI  ${stack.temporalUiUrl ?? '(external Temporal: see TEMPORAL_UI_URL)'}

@@ -179,3 +179,25 @@ export const stagedDatapoints = pgTable(
   },
   (t) => [primaryKey({ columns: [t.importRunId, t.date] })],
 );
+
+/**
+ * Web console sessions: an API key exchanged once for an opaque id kept in an HttpOnly cookie.
+ * Only the id's hash is stored; a session lives while its key is unrevoked and it has not expired.
+ */
+export const consoleSessions = pgTable(
+  'console_sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** SHA-256 of the session id in the cookie. */
+    sessionHash: text('session_hash').notNull(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    apiKeyId: uuid('api_key_id')
+      .notNull()
+      .references(() => apiKeys.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [uniqueIndex('console_sessions_hash_idx').on(t.sessionHash), index('console_sessions_api_key_idx').on(t.apiKeyId)],
+);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Worker } from '@temporalio/worker';
@@ -27,6 +28,8 @@ export interface LocalStack {
   temporalUiUrl: string | undefined;
   apiKey: string;
   demoIntegrationId: string;
+  /** Opens the console signed in to the demo workspace; works once per start. */
+  consoleSignInUrl: string;
   stop(): Promise<void>;
 }
 
@@ -129,8 +132,10 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
       await running;
     });
 
+    const consoleSignInToken = randomBytes(24).toString('base64url');
     const app = createApp(
       apiDepsFor(services, {
+        consoleLocalSignIn: { token: consoleSignInToken, apiKey },
         workflows: createMetricWorkflowGateway(temporal.client),
         temporalUiUrl,
         temporalNamespace: config.TEMPORAL_NAMESPACE,
@@ -141,7 +146,14 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
     const server: ApiServer = await startApiServer(app, { host: config.HOST, port: config.PORT });
     onStop('api server', () => server.close());
 
-    return { apiUrl: server.url, temporalUiUrl, apiKey, demoIntegrationId: demo.integrationId, stop: stopAll };
+    return {
+      apiUrl: server.url,
+      temporalUiUrl,
+      apiKey,
+      demoIntegrationId: demo.integrationId,
+      consoleSignInUrl: `${server.url}/console/local-sign-in?token=${consoleSignInToken}`,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

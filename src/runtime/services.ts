@@ -87,6 +87,7 @@ export function apiDepsFor(
     adminToken?: string;
     /** LOOKER_CHECKS_PER_MINUTE's limiter; the default is the setting's default. */
     lookerCheckLimiter?: RateLimiter;
+    consoleLocalSignIn?: ApiDeps['consoleLocalSignIn'];
   },
 ): ApiDeps {
   return {
@@ -100,6 +101,7 @@ export function apiDepsFor(
     temporalNamespace: extra.temporalNamespace,
     adminToken: extra.adminToken,
     lookerCheckLimiter: extra.lookerCheckLimiter ?? createRateLimiter({ perMinute: defaultLookerChecksPerMinute }),
+    consoleLocalSignIn: extra.consoleLocalSignIn,
     probes: {
       postgres: async () => {
         try {

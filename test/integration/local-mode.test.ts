@@ -105,6 +105,17 @@ describe('local mode (npm start)', () => {
     expect(await health.json()).toEqual({ status: 'ok', postgres: 'up', temporal: 'up' });
     expect((await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`)).status).toBe(200);
 
+    // The banner's console link signs a browser in to the demo workspace, once.
+    const consoleLink = /Console\s+(\S+)/.exec(first.output())?.[1];
+    expect(consoleLink).toMatch(new RegExp(`^${api}/console/local-sign-in\\?token=`));
+    const signedIn = await fetch(consoleLink!, { redirect: 'manual' });
+    expect(signedIn.status).toBe(303);
+    const session = signedIn.headers.getSetCookie().find((cookie) => cookie.startsWith('mi_session='))?.split(';')[0];
+    const consolePage = await fetch(`${api}/console/metrics/new`, { headers: { cookie: session! }, redirect: 'manual' });
+    expect(consolePage.status).toBe(200);
+    expect(await consolePage.text()).toContain('Demo Looker (emulator)');
+    expect((await fetch(consoleLink!, { redirect: 'manual' })).status).toBe(403);
+
     // Walkthrough step 2 as printed, with the import time moved twelve hours ahead so no scheduled
     // import (06:00 Berlin in the banner) changes the datapoints between the reads below.
     const walkthrough = JSON.parse(body!) as { timeZone: string };

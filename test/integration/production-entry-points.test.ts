@@ -48,6 +48,7 @@ describe('production entry points', () => {
         select table_name from information_schema.tables where table_schema = 'public' order by table_name`;
       expect(tables.map((t) => t.table_name)).toEqual([
         'api_keys',
+        'console_sessions',
         'datapoints',
         'import_runs',
         'integrations',

@@ -1,5 +1,5 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { generateApiKey } from '../../crypto/api-keys';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { generateApiKey, hashApiKey, looksLikeApiKey } from '../../crypto/api-keys';
 import type { Db, Tx } from '../client';
 import { apiKeys } from '../schema';
 import { isUuid } from './integrations';
@@ -15,6 +15,19 @@ export async function createApiKey(db: Db | Tx, workspaceId: string, name: strin
   const key = generateApiKey();
   const [row] = await db.insert(apiKeys).values({ workspaceId, name, prefix: key.prefix, keyHash: key.hash, createdByKeyId }).returning();
   return { row: row!, key: key.key };
+}
+
+/** The unrevoked key a caller presented, found by its hash; best-effort last-use bookkeeping. */
+export async function findActiveApiKey(db: Db, key: string): Promise<{ id: string; workspaceId: string } | undefined> {
+  // A malformed key costs no query.
+  if (!looksLikeApiKey(key)) return undefined;
+  const [row] = await db
+    .select({ id: apiKeys.id, workspaceId: apiKeys.workspaceId })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.keyHash, hashApiKey(key)), isNull(apiKeys.revokedAt)));
+  // Must never fail a request.
+  if (row) void db.update(apiKeys).set({ lastUsedAt: sql`now()` }).where(eq(apiKeys.id, row.id)).catch(() => undefined);
+  return row;
 }
 
 /** Revoked keys stay listed (with revokedAt) so people can tell which key was cut off and when. */
