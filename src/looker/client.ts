@@ -44,6 +44,9 @@ export interface LookDetail extends LookSummary {
 }
 
 
+/** Timeout of metadata calls and of the login, unless the caller sets `requestTimeoutMs`. */
+export const defaultRequestTimeoutMs = 30_000;
+
 /** Looker's own error messages are quoted in ours, cut to this length. */
 const maxQuotedLength = 300;
 /** Access tokens the client remembers for scrubbing error messages (the live one and a few before it). */
@@ -79,7 +82,7 @@ export class LookerClient {
   private readonly knownTokens: string[] = [];
 
   constructor(private readonly options: LookerClientOptions) {
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? defaultRequestTimeoutMs;
     this.runTimeoutMs = options.runTimeoutMs ?? 300_000;
     this.maxResponseBytes = options.maxResponseBytes ?? 256 * 1024 * 1024;
     this.now = options.now ?? Date.now;

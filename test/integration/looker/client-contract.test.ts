@@ -49,6 +49,17 @@ describe('Looker client contract (emulator over HTTP)', () => {
     proxy.exchanges.length = 0;
   });
 
+  /** The shared store of one integration's token for the emulator's client id, as the factory builds it. */
+  function postgresStore(binding: { integrationId: string; apiEndpoint: string }, now?: () => number) {
+    return createPostgresTokenStore({
+      db: fixture.database.db,
+      secretBox: fixture.secretBox,
+      binding: { ...binding, clientId: credentials.clientId },
+      leaseMs: 40_000,
+      now,
+    });
+  }
+
   /** A client for a fresh integration row (own shared token), built the way workers build it. */
   async function integrationClient(options: { viaProxy?: boolean; clientSecret?: string; runTimeoutMs?: number; requestTimeoutMs?: number } = {}) {
     const apiEndpoint = options.viaProxy ? proxy.apiUrl : emulator.apiUrl;
@@ -62,7 +73,7 @@ describe('Looker client contract (emulator over HTTP)', () => {
     });
     const client = await factory.forIntegration(integrationId);
     if (!client) throw new Error('integration row missing');
-    const tokenStore = createPostgresTokenStore({ db: fixture.database.db, secretBox: fixture.secretBox, integrationId });
+    const tokenStore = postgresStore({ integrationId, apiEndpoint });
     return { client, integrationId, tokenStore };
   }
 
@@ -70,7 +81,7 @@ describe('Looker client contract (emulator over HTTP)', () => {
   async function customClient(options: Partial<LookerClientOptions> & { now?: () => number } = {}) {
     const apiEndpoint = options.apiEndpoint ?? emulator.apiUrl;
     const integrationId = await fixture.createIntegration({ apiEndpoint, ...credentials });
-    const tokenStore = createPostgresTokenStore({ db: fixture.database.db, secretBox: fixture.secretBox, integrationId, now: options.now });
+    const tokenStore = postgresStore({ integrationId, apiEndpoint }, options.now);
     const client = new LookerClient({ ...credentials, dispatcher, tokenStore, ...options, apiEndpoint });
     return { client, integrationId, tokenStore };
   }
@@ -255,7 +266,7 @@ describe('Looker client contract (emulator over HTTP)', () => {
         apiEndpoint: emulator.apiUrl,
         ...credentials,
         dispatcher,
-        tokenStore: createPostgresTokenStore({ db: fixture.database.db, secretBox: fixture.secretBox, integrationId, now }),
+        tokenStore: postgresStore({ integrationId, apiEndpoint: emulator.apiUrl }, now),
         now,
       });
       await sibling.runLook('2', { limit: 5 });
