@@ -474,12 +474,22 @@ describe('Looker client contract (emulator over HTTP)', () => {
       expect((await lookerFailure(client.ensureToken())).type).toBe(FailureType.NotLooker);
     });
 
-    it('an answer larger than the body limit → RequestRejected, without buffering it all', async () => {
-      const { client } = await customClient({ maxResponseBytes: 64 * 1024 });
-      const error = await lookerFailure(client.runLook('11', { limit: 100_000 }));
-      expect(error.type).toBe(FailureType.RequestRejected);
-      expect(error.message).toContain('larger than');
-      await expect(client.runLook('1', { limit: 10 })).resolves.toHaveLength(10);
+    it('answers beyond their limits → RequestRejected, while they stream', async () => {
+      const { client } = await customClient({ responseLimits: { metadataBytes: 2 * 1024, rowBytes: 40 } });
+      const list = await lookerFailure(client.searchLooks({ limit: 100, offset: 0 }));
+      expect(list.type).toBe(FailureType.RequestRejected);
+      expect(list.message).toContain("Looker's answer to GET /looks/search is larger than 2 KB");
+      // A run keeps the fields it was asked for; a row larger than rowBytes is refused.
+      const wide = await lookerFailure(client.runLook('11', { limit: 100_000 }));
+      expect(wide.type).toBe(FailureType.RequestRejected);
+      expect(wide.message).toContain("A row of the Look's result is larger than 1 KB");
+      // With the default limits the same Look reads; rows after the first keep only the asked fields.
+      const { client: plain } = await customClient();
+      const fields = ['orders.created_date', 'orders.total_revenue'];
+      const rows = (await plain.runLook('1', { limit: 10, fields })) as Record<string, unknown>[];
+      expect(rows).toHaveLength(10);
+      expect(Object.keys(rows[0] ?? {}).length).toBeGreaterThan(fields.length);
+      for (const row of rows.slice(1)) expect(Object.keys(row).sort()).toEqual(fields);
     });
   });
 
