@@ -25,7 +25,7 @@ const [openBracket, closeBracket, openBrace, closeBrace] = [0x5b, 0x5d, 0x7b, 0x
 const isSpace = (byte: number) => byte === space || byte === tab || byte === lf || byte === cr;
 
 export async function readJsonArray(
-  chunks: AsyncIterable<Buffer>,
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
   options: { maxElementBytes: number; maxOtherBytes: number; onElement(text: string): void },
 ): Promise<JsonDocument> {
   let mode: 'start' | 'array' | 'other' | 'done' = 'start';

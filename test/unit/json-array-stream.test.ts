@@ -4,7 +4,7 @@ import { JsonStreamError, readJsonArray } from '../../src/looker/json-array-stre
 /** Feeds `text` in chunks of `size` bytes (splitting multi-byte characters too). */
 async function read(text: string, size: number, limits = { maxElementBytes: 1024, maxOtherBytes: 1024 }) {
   const bytes = Buffer.from(text, 'utf8');
-  async function* chunks() {
+  function* chunks() {
     for (let offset = 0; offset < bytes.length; offset += size) yield bytes.subarray(offset, offset + size);
   }
   const elements: unknown[] = [];

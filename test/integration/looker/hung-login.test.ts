@@ -38,7 +38,7 @@ describe('a hung Looker /login and the database pool', () => {
     const lookLists = ids.map((id) => stack.http('GET', `/v1/integrations/${id}/looks`));
     let lookListsAnswered = 0;
     for (const lookList of lookLists) void lookList.then(() => lookListsAnswered++);
-    await eventually(async () => (stack.emulator.control.counters().requests['POST /login'] === integrationCount ? true : undefined));
+    await eventually(() => Promise.resolve(stack.emulator.control.counters().requests['POST /login'] === integrationCount ? true : undefined));
 
     // Every login is still parked (the fault is in place), yet the API gets connections: both
     // answer before any Look list does (with the old store they waited for the logins to time out).

@@ -53,7 +53,7 @@ describe('a Looker token stays with the endpoint that issued it', () => {
     const parkedBefore = loginsAtA();
 
     const onA = lookLists(integrationId);
-    await eventually(async () => (loginsAtA() > parkedBefore ? true : undefined));
+    await eventually(() => Promise.resolve(loginsAtA() > parkedBefore ? true : undefined));
 
     const moved = await stack.http('PATCH', `/v1/integrations/${integrationId}`, { apiEndpoint: proxyB.url, clientSecret: emulatorCredentials.clientSecret });
     expect(moved.status).toBe(200);
