@@ -246,7 +246,7 @@ export class LookerClient {
         if (document.kind === 'array') return rows;
         return parseJson(document.text, () => lookerErrors.malformed(`GET ${path} did not return valid JSON`));
       } catch (error) {
-        response.body.destroy();
+        abandon(response.body);
         if (error instanceof JsonStreamError) {
           if (error.limit === 'element') throw lookerErrors.rowTooLarge(this.limits.rowBytes);
           if (error.limit === 'other') throw lookerErrors.responseTooLarge(`GET ${path}`, this.limits.metadataBytes);
@@ -295,13 +295,13 @@ export class LookerClient {
     const token = await this.currentToken();
     const first = await this.open(path, { ...options, token: token.accessToken });
     if (first.status !== 401) return first;
-    first.body.destroy();
+    abandon(first.body);
     await this.options.tokenStore.invalidate(token.accessToken);
     const fresh = await this.options.tokenStore.refresh(() => this.login(), token.accessToken);
     this.remember(fresh.accessToken);
     const second = await this.open(path, { ...options, token: fresh.accessToken });
     if (second.status === 401) {
-      second.body.destroy();
+      abandon(second.body);
       throw lookerErrors.tokenExpired();
     }
     return second;
@@ -428,11 +428,17 @@ export class LookerClient {
         chunks.push(chunk);
       }
     } catch (error) {
-      response.body.destroy();
+      abandon(response.body);
       throw toTransportError(error, response.timeoutMs);
     }
     return { status: response.status, headers: response.headers, body: Buffer.concat(chunks, size).toString('utf8') };
   }
+}
+
+/** Stops reading an answer and closes its connection; undici then reports an abort nobody needs. */
+function abandon(body: OpenResponse['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 function isSuccess(status: number): boolean {
