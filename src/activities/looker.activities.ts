@@ -54,7 +54,7 @@ export function createLookerActivities(deps: ActivityDeps) {
         if (!row) throw metricGone(importRunId);
         const { run } = row;
         const client = await clientFor(row.integrationId);
-        const rows = await whileHeartbeating(() => client.runLook(run.lookId, { limit: deps.maxRows }));
+        const rows = await whileHeartbeating(() => client.runLook(run.lookId, { limit: deps.maxRows, fields: [run.dateField, run.valueField] }));
         const parsed = parseLookRows(rows, { dateField: run.dateField, valueField: run.valueField, limit: deps.maxRows });
         await whileHeartbeating(() => stageDatapoints(deps.sql, importRunId, parsed.datapoints));
         const skipped = Object.values(parsed.skipped).reduce((sum, n) => sum + n, 0);

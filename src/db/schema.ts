@@ -72,15 +72,29 @@ export const integrations = pgTable(
   (t) => [index('integrations_workspace_idx').on(t.workspaceId)],
 );
 
-/** One live token per integration, shared by every worker so N workers cost one login. */
-export const lookerTokens = pgTable('looker_tokens', {
-  integrationId: uuid('integration_id')
-    .primaryKey()
-    .references(() => integrations.id, { onDelete: 'cascade' }),
-  accessTokenSealed: text('access_token_sealed').notNull(),
-  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-  updatedAt: updatedAt(),
-});
+/**
+ * One row per (integration, endpoint, client id): the shared access token issued for exactly that
+ * endpoint and client, and the lease of whoever is logging in for it. A token is only ever read
+ * back for the same binding, so it cannot follow a changed endpoint (docs/security.md).
+ */
+export const lookerTokens = pgTable(
+  'looker_tokens',
+  {
+    integrationId: uuid('integration_id')
+      .notNull()
+      .references(() => integrations.id, { onDelete: 'cascade' }),
+    apiEndpoint: text('api_endpoint').notNull(),
+    clientId: text('client_id').notNull(),
+    /** Null while nobody has logged in yet (a lease row) or after the token was invalidated. */
+    accessTokenSealed: text('access_token_sealed'),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    /** The refresh that may log in now; others wait for it or for the lease to expire. */
+    leaseHolder: uuid('lease_holder'),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.integrationId, t.apiEndpoint, t.clientId] })],
+);
 
 export const metricStates = ['backfilling', 'active', 'paused', 'needs_attention'] as const;
 export type MetricState = (typeof metricStates)[number];

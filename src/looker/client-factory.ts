@@ -3,8 +3,8 @@ import type { Dispatcher } from 'undici';
 import type { SecretBox } from '../crypto/secret-box';
 import type { Db } from '../db/client';
 import { integrations } from '../db/schema';
-import { LookerClient } from './client';
-import { createPostgresTokenStore } from './postgres-token-store';
+import { defaultRequestTimeoutMs, LookerClient } from './client';
+import { createPostgresTokenStore, tokenAad, type TokenBinding } from './postgres-token-store';
 import { createMemoryTokenStore, type TokenStore } from './token-store';
 
 export interface LookerCredentials {
@@ -33,14 +33,18 @@ export function createLookerClientFactory(deps: {
   runTimeoutMs?: number;
 }): LookerClientFactory {
   const timeouts = { requestTimeoutMs: deps.requestTimeoutMs, runTimeoutMs: deps.runTimeoutMs };
-  // One store per integration for the whole process, so concurrent activities of one integration
-  // join one refresh (one lock waiter, one login) instead of queueing on the advisory lock.
+  // A login holds its lease at most its own timeout; the slack covers storing the token.
+  const leaseMs = (deps.requestTimeoutMs ?? defaultRequestTimeoutMs) + 10_000;
+  // One store per (integration, endpoint, client id) for the whole process, so concurrent
+  // activities join one refresh (one lease, one login), and a client built after the endpoint
+  // changed never joins a login still running against the old one.
   const tokenStores = new Map<string, TokenStore>();
-  const tokenStoreFor = (integrationId: string): TokenStore => {
-    let store = tokenStores.get(integrationId);
+  const tokenStoreFor = (binding: TokenBinding): TokenStore => {
+    const storeKey = tokenAad(binding);
+    let store = tokenStores.get(storeKey);
     if (!store) {
-      store = createPostgresTokenStore({ db: deps.db, secretBox: deps.secretBox, integrationId });
-      tokenStores.set(integrationId, store);
+      store = createPostgresTokenStore({ db: deps.db, secretBox: deps.secretBox, binding, leaseMs });
+      tokenStores.set(storeKey, store);
     }
     return store;
   };
@@ -53,7 +57,7 @@ export function createLookerClientFactory(deps: {
         clientId: row.clientId,
         clientSecret: deps.secretBox.decrypt(row.clientSecretSealed, clientSecretAad(row.id)),
         dispatcher: deps.dispatcher,
-        tokenStore: tokenStoreFor(row.id),
+        tokenStore: tokenStoreFor({ integrationId: row.id, apiEndpoint: row.apiEndpoint, clientId: row.clientId }),
         ...timeouts,
       });
     },

@@ -1,5 +1,6 @@
 import { errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { LookerError, lookerErrors } from './errors';
+import { JsonStreamError, readJsonArray } from './json-array-stream';
 import { isTokenFresh, type StoredToken, type TokenStore } from './token-store';
 import type { LookerFieldMeta } from './parse-look-result';
 
@@ -15,8 +16,8 @@ export interface LookerClientOptions {
   requestTimeoutMs?: number;
   /** Timeout for Look runs, which wait on the customer's warehouse. */
   runTimeoutMs?: number;
-  /** Largest response body read; a bigger one fails instead of exhausting the worker's memory. Default 256 MiB. */
-  maxResponseBytes?: number;
+  /** Most bytes read per kind of answer; a bigger answer is refused (defaultResponseLimits). */
+  responseLimits?: Partial<ResponseLimits>;
   /** Clock for token expiry (tests move it to reach the expiry margin). */
   now?: () => number;
 }
@@ -44,6 +45,31 @@ export interface LookDetail extends LookSummary {
 }
 
 
+/**
+ * What the client reads at most, per kind of answer, so that an answer from a hostile or broken
+ * endpoint is refused while it streams instead of filling the shared process's memory
+ * (docs/security.md, "Response size limits").
+ */
+export interface ResponseLimits {
+  /** GET /versions, POST /login, GET /user, and every error answer: small JSON objects. */
+  smallBytes: number;
+  /** A Look list, a Look, a Look's fields (a one-row json_detail run). */
+  metadataBytes: number;
+  /** One row of a Look run. A run also holds at most its `limit` rows (see keptBytesPerRow). */
+  rowBytes: number;
+}
+
+export const defaultResponseLimits: ResponseLimits = { smallBytes: 64 * 1024, metadataBytes: 4 * 1024 * 1024, rowBytes: 64 * 1024 };
+
+/**
+ * A Look run keeps the date and value fields of each row; these may hold this many bytes a row on
+ * average (a date and a number take about 30), so a run holds at most `limit` × this.
+ */
+export const keptBytesPerRow = 256;
+
+/** Timeout of metadata calls and of the login, unless the caller sets `requestTimeoutMs`. */
+export const defaultRequestTimeoutMs = 30_000;
+
 /** Looker's own error messages are quoted in ours, cut to this length. */
 const maxQuotedLength = 300;
 /** Access tokens the client remembers for scrubbing error messages (the live one and a few before it). */
@@ -65,6 +91,14 @@ interface RawResponse {
   body: string;
 }
 
+/** An answer whose body is still streaming in. */
+interface OpenResponse {
+  status: number;
+  headers: RawResponse['headers'];
+  body: Dispatcher.ResponseData['body'];
+  timeoutMs: number;
+}
+
 /**
  * A Looker API 4.0 client that behaves like the official SDKs: form login, Bearer token, string ids.
  * Every failure is a LookerError of one type per failure kind (see docs/looker-client.md), except
@@ -74,21 +108,21 @@ interface RawResponse {
 export class LookerClient {
   private readonly requestTimeoutMs: number;
   private readonly runTimeoutMs: number;
-  private readonly maxResponseBytes: number;
+  private readonly limits: ResponseLimits;
   private readonly now: () => number;
   private readonly knownTokens: string[] = [];
 
   constructor(private readonly options: LookerClientOptions) {
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? defaultRequestTimeoutMs;
     this.runTimeoutMs = options.runTimeoutMs ?? 300_000;
-    this.maxResponseBytes = options.maxResponseBytes ?? 256 * 1024 * 1024;
+    this.limits = { ...defaultResponseLimits, ...options.responseLimits };
     this.now = options.now ?? Date.now;
   }
 
   /** Unauthenticated probe: tells a Looker API apart from any other web server. */
   versions(): Promise<{ lookerReleaseVersion: string; apiVersions: string[] }> {
     return this.guard(async () => {
-      const response = await this.send('/versions', { auth: false });
+      const response = await this.send('/versions', { auth: false, maxBytes: this.limits.smallBytes });
       throwForRedirect(response);
       if (response.status !== 200) {
         throw lookerErrors.notLooker(`GET /versions answered HTTP ${response.status}`);
@@ -107,7 +141,7 @@ export class LookerClient {
 
   me(): Promise<LookerUser> {
     return this.guard(async () => {
-      const { body } = await this.getJson('/user', { query: { fields: 'id,display_name,first_name,last_name,email' } });
+      const { body } = await this.getJson('/user', { query: { fields: 'id,display_name,first_name,last_name,email' }, maxBytes: this.limits.smallBytes });
       if (!isRecord(body) || body.id === undefined || body.id === null) throw lookerErrors.malformed('GET /user returned no user');
       const name = [body.first_name, body.last_name].filter((part) => typeof part === 'string' && part).join(' ');
       return {
@@ -175,15 +209,51 @@ export class LookerClient {
     });
   }
 
-  /** Runs the Look and returns its raw rows (json format, unformatted values). */
-  runLook(lookId: string, options: { limit: number }): Promise<unknown> {
+  /**
+   * Runs the Look and returns its rows (json format, unformatted values), read as a stream: at most
+   * `limit` rows of at most `rowBytes` each; with `fields`, every row but the first (kept whole
+   * for the parser's diagnostics) keeps only those fields, within `limit` × keptBytesPerRow.
+   * More is refused (RequestRejected). An answer that is not an array comes back as it is.
+   */
+  runLook(lookId: string, options: { limit: number; fields?: readonly string[] }): Promise<unknown> {
     return this.guard(async () => {
-      const { body } = await this.getJson(`/looks/${encodeURIComponent(lookId)}/run/json`, {
+      const path = `/looks/${encodeURIComponent(lookId)}/run/json`;
+      const response = await this.authorized(path, {
         query: { limit: options.limit, apply_formatting: false, apply_vis: false, cache: true },
         timeoutMs: this.runTimeoutMs,
-        notFound: () => lookerErrors.lookNotFound(lookId),
       });
-      return body;
+      if (!isSuccess(response.status)) {
+        this.throwForAnswer(await this.readAll(response, this.limits.smallBytes, `GET ${path}`), `GET ${path}`, () => lookerErrors.lookNotFound(lookId));
+      }
+      const rows: unknown[] = [];
+      const keptLimit = options.limit * keptBytesPerRow;
+      let kept = 0;
+      const keep = (text: string) => {
+        if (rows.length >= options.limit) throw lookerErrors.tooManyRows(options.limit);
+        const row = parseJson(text, () => lookerErrors.malformed(`GET ${path} did not return valid JSON`));
+        if (rows.length === 0 || !options.fields) {
+          kept += rows.length === 0 ? 0 : text.length;
+          rows.push(row);
+        } else {
+          const projected = pickFields(row, options.fields);
+          kept += keptSize(projected);
+          rows.push(projected);
+        }
+        if (kept > keptLimit) throw lookerErrors.runTooLarge(options.limit, keptLimit);
+      };
+      try {
+        const document = await readJsonArray(response.body, { maxElementBytes: this.limits.rowBytes, maxOtherBytes: this.limits.metadataBytes, onElement: keep });
+        if (document.kind === 'array') return rows;
+        return parseJson(document.text, () => lookerErrors.malformed(`GET ${path} did not return valid JSON`));
+      } catch (error) {
+        abandon(response.body);
+        if (error instanceof JsonStreamError) {
+          if (error.limit === 'element') throw lookerErrors.rowTooLarge(this.limits.rowBytes);
+          if (error.limit === 'other') throw lookerErrors.responseTooLarge(`GET ${path}`, this.limits.metadataBytes);
+          throw lookerErrors.malformed(`GET ${path} did not return valid JSON (${error.message})`);
+        }
+        throw toTransportError(error, response.timeoutMs);
+      }
     });
   }
 
@@ -204,25 +274,36 @@ export class LookerClient {
   /** GETs JSON with the shared token; a 404 is `notFound()` (or "not Looker"), other failures by status. */
   private async getJson(
     path: string,
-    options: CallOptions & { notFound?: () => LookerError } = {},
+    options: CallOptions & { notFound?: () => LookerError; maxBytes?: number } = {},
   ): Promise<{ body: unknown; headers: RawResponse['headers'] }> {
     const response = await this.authorized(path, options);
-    if (response.status === 404) throw options.notFound?.() ?? lookerErrors.notLooker(`GET ${path} answered 404`);
+    const limit = isSuccess(response.status) ? (options.maxBytes ?? this.limits.metadataBytes) : this.limits.smallBytes;
+    const raw = await this.readAll(response, limit, `GET ${path}`);
+    this.throwForAnswer(raw, `GET ${path}`, options.notFound);
+    const body = parseJson(raw.body, () => lookerErrors.malformed(`GET ${path} did not return valid JSON`));
+    return { body, headers: raw.headers };
+  }
+
+  /** Throws for anything but a 2xx: a 404 is `notFound()` (or "not Looker"), other failures by status. */
+  private throwForAnswer(response: RawResponse, what: string, notFound?: () => LookerError): void {
+    if (response.status === 404) throw notFound?.() ?? lookerErrors.notLooker(`${what} answered 404`);
     this.throwForStatus(response);
-    const body = parseJson(response.body, () => lookerErrors.malformed(`GET ${path} did not return valid JSON`));
-    return { body, headers: response.headers };
   }
 
   /** Sends with the shared token; on 401 invalidates it, logs in once more and retries once. */
-  private async authorized(path: string, options: CallOptions): Promise<RawResponse> {
+  private async authorized(path: string, options: CallOptions): Promise<OpenResponse> {
     const token = await this.currentToken();
-    const first = await this.send(path, { ...options, token: token.accessToken });
+    const first = await this.open(path, { ...options, token: token.accessToken });
     if (first.status !== 401) return first;
+    abandon(first.body);
     await this.options.tokenStore.invalidate(token.accessToken);
     const fresh = await this.options.tokenStore.refresh(() => this.login(), token.accessToken);
     this.remember(fresh.accessToken);
-    const second = await this.send(path, { ...options, token: fresh.accessToken });
-    if (second.status === 401) throw lookerErrors.tokenExpired();
+    const second = await this.open(path, { ...options, token: fresh.accessToken });
+    if (second.status === 401) {
+      abandon(second.body);
+      throw lookerErrors.tokenExpired();
+    }
     return second;
   }
 
@@ -240,6 +321,7 @@ export class LookerClient {
     const response = await this.send('/login', {
       method: 'POST',
       auth: false,
+      maxBytes: this.limits.smallBytes,
       form: { client_id: this.options.clientId, client_secret: this.options.clientSecret },
     });
     if (response.status === 404) {
@@ -298,7 +380,14 @@ export class LookerClient {
     this.knownTokens.length = Math.min(this.knownTokens.length, rememberedTokens);
   }
 
-  private async send(path: string, options: CallOptions & { token?: string }): Promise<RawResponse> {
+  /** Sends and reads the whole answer, refusing one larger than `maxBytes`. */
+  private async send(path: string, options: CallOptions & { token?: string; maxBytes: number }): Promise<RawResponse> {
+    const response = await this.open(path, options);
+    return this.readAll(response, options.maxBytes, `${options.method ?? 'GET'} ${path}`);
+  }
+
+  /** Sends the request and returns once the headers are in; the body is still streaming. */
+  private async open(path: string, options: CallOptions & { token?: string }): Promise<OpenResponse> {
     const url = new URL(this.options.apiEndpoint + path);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
@@ -322,26 +411,54 @@ export class LookerClient {
         bodyTimeout: timeoutMs,
         signal: AbortSignal.timeout(timeoutMs),
       });
-      return { status: response.statusCode, headers: response.headers, body: await readText(response.body, this.maxResponseBytes) };
+      return { status: response.statusCode, headers: response.headers, body: response.body, timeoutMs };
     } catch (error) {
       throw toTransportError(error, timeoutMs);
     }
   }
+
+  /** Reads a whole body as UTF-8, refusing (and abandoning) one larger than `limit` bytes. */
+  private async readAll(response: OpenResponse, limit: number, what: string): Promise<RawResponse> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > limit) throw lookerErrors.responseTooLarge(what, limit);
+        chunks.push(chunk);
+      }
+    } catch (error) {
+      abandon(response.body);
+      throw toTransportError(error, response.timeoutMs);
+    }
+    return { status: response.status, headers: response.headers, body: Buffer.concat(chunks, size).toString('utf8') };
+  }
 }
 
-/** Reads a body as UTF-8, refusing to buffer more than `limit` bytes. */
-async function readText(body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown }, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
+/** Stops reading an answer and closes its connection; undici then reports an abort nobody needs. */
+function abandon(body: OpenResponse['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
+/** The row with only `fields` (those it has); anything but an object is kept for the parser to refuse. */
+function pickFields(row: unknown, fields: readonly string[]): unknown {
+  if (!isRecord(row)) return row;
+  const picked: Record<string, unknown> = {};
+  for (const field of fields) if (Object.hasOwn(row, field)) picked[field] = row[field];
+  return picked;
+}
+
+/** About how many bytes of the answer a kept row holds on to. */
+function keptSize(row: unknown): number {
+  if (!isRecord(row)) return JSON.stringify(row)?.length ?? 0;
   let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit) {
-      body.destroy();
-      throw lookerErrors.tooLarge(limit);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size).toString('utf8');
+  for (const value of Object.values(row)) size += typeof value === 'string' ? value.length : (JSON.stringify(value)?.length ?? 0);
+  return size;
 }
 
 function parseVersions(response: RawResponse): { lookerReleaseVersion: string; apiVersions: string[] } {

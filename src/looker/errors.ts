@@ -49,10 +49,25 @@ export const lookerErrors = {
     new LookerError(FailureType.MalformedResponse, `Looker sent a response that could not be read: ${reason}.`),
   requestRejected: (status: number, lookerMessage: string) =>
     new LookerError(FailureType.RequestRejected, `Looker refused the request (HTTP ${status}): ${lookerMessage}`, { status }),
-  tooLarge: (limitBytes: number) =>
+  responseTooLarge: (what: string, limitBytes: number) =>
     new LookerError(
       FailureType.RequestRejected,
-      `Looker's answer is larger than ${limitBytes >= 1024 * 1024 ? `${Math.round(limitBytes / 1024 / 1024)} MB` : `${Math.ceil(limitBytes / 1024)} KB`}, more than an import can hold. Narrow the Look (fewer columns, a date filter) or lower LOOKER_MAX_ROWS.`,
+      `Looker's answer to ${what} is larger than ${formatBytes(limitBytes)}, the most the service reads for it, so it was refused. A Looker API answers this call with far less: check that the API endpoint is your Looker's API.`,
+    ),
+  rowTooLarge: (limitBytes: number) =>
+    new LookerError(
+      FailureType.RequestRejected,
+      `A row of the Look's result is larger than ${formatBytes(limitBytes)}, so the result was refused. Remove wide columns (long texts) from the Look.`,
+    ),
+  tooManyRows: (limit: number) =>
+    new LookerError(
+      FailureType.RequestRejected,
+      `Looker returned more than the ${limit} rows the service asked for, so the result was refused. Check that the API endpoint is your Looker's API.`,
+    ),
+  runTooLarge: (limit: number, limitBytes: number) =>
+    new LookerError(
+      FailureType.RequestRejected,
+      `The date and value fields of the Look's result hold more than ${formatBytes(limitBytes)} over at most ${limit} rows, so the result was refused. Check that the Look's date field holds dates and its value field numbers.`,
     ),
   notLooker: (reason: string) =>
     new LookerError(
@@ -60,6 +75,10 @@ export const lookerErrors = {
       `The API endpoint does not answer like a Looker API 4.0: ${reason}. Check the host and port (Admin → Platform → API shows the API Host URL).`,
     ),
 } as const;
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.ceil(bytes / 1024)} KB`;
+}
 
 export function isLookerError(error: unknown, type?: FailureTypeName): error is LookerError {
   return error instanceof LookerError && (type === undefined || error.type === type);

@@ -1,70 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq, sql } from 'drizzle-orm';
 import type { SecretBox } from '../crypto/secret-box';
 import type { Db } from '../db/client';
 import { lookerTokens } from '../db/schema';
 import { isTokenFresh, singleFlight, type StoredToken, type TokenStore } from './token-store';
 
-interface TokenRow {
-  accessTokenSealed: string;
-  expiresAt: Date;
+/** What a token is issued for: it is only ever read back, decrypted and sent for the same triple. */
+export interface TokenBinding {
+  integrationId: string;
+  apiEndpoint: string;
+  clientId: string;
 }
 
+/** Associated data of the sealed token: a row copied to another binding does not decrypt. */
+export function tokenAad(binding: TokenBinding): string {
+  return `looker-token:${JSON.stringify([binding.integrationId, binding.apiEndpoint, binding.clientId])}`;
+}
+
+/** How long a waiting refresh sleeps between looks at the lease (grows to the maximum). */
+const pollMs = { first: 25, max: 250 };
+
 /**
- * The shared token store: one encrypted token per integration in Postgres. Refreshes take a
- * transaction-scoped advisory lock on the integration and re-read the row under it, so N workers
- * and M metrics cost one login: whoever gets the lock second finds the first one's token.
+ * The shared token store: one encrypted token per (integration, endpoint, client id) in Postgres.
  *
- * Inside a process, concurrent refreshes join one flight (one lock waiter, one connection), as
- * long as callers share the store instance: the client factory keeps one per integration.
+ * N workers and M metrics cost one login: a refresh takes a *lease* on the row (holder id and
+ * expiry, set in one statement), logs in with no database connection held, then stores the token
+ * and releases the lease with a compare-and-set on its holder id. Others poll the row until the
+ * token appears or the lease expires (a holder that died). So a slow or hanging `/login` on a
+ * tenant's host never pins a pool connection, and a login whose row was deleted meanwhile (the
+ * endpoint or credentials changed, see updateIntegration) cannot store its token.
+ *
+ * Inside a process, concurrent refreshes join one flight, as long as callers share the store
+ * instance: the client factory keeps one per binding.
  */
-export function createPostgresTokenStore(deps: { db: Db; secretBox: SecretBox; integrationId: string; now?: () => number }): TokenStore {
-  const { db, secretBox, integrationId } = deps;
+export function createPostgresTokenStore(deps: {
+  db: Db;
+  secretBox: SecretBox;
+  binding: TokenBinding;
+  /** Longest a login may hold the lease: the login's own timeout plus slack. */
+  leaseMs: number;
+  now?: () => number;
+}): TokenStore {
+  const { db, secretBox, binding } = deps;
   const now = deps.now ?? Date.now;
-  // The ciphertext is bound to its integration, so a row copied elsewhere does not decrypt.
-  const aad = `looker-token:${integrationId}`;
-  /** A row that no longer decrypts (its key was retired) is as good as no row: log in again. */
-  const open = (row: TokenRow | undefined): StoredToken | undefined => {
-    if (!row) return undefined;
+  const aad = tokenAad(binding);
+  const key = and(
+    eq(lookerTokens.integrationId, binding.integrationId),
+    eq(lookerTokens.apiEndpoint, binding.apiEndpoint),
+    eq(lookerTokens.clientId, binding.clientId),
+  );
+
+  /** A row without a token, or one that no longer decrypts (its key was retired), means: log in. */
+  const open = (row: { accessTokenSealed: string | null; expiresAt: Date | null } | undefined): StoredToken | undefined => {
+    if (!row?.accessTokenSealed || !row.expiresAt) return undefined;
     try {
       return { accessToken: secretBox.decrypt(row.accessTokenSealed, aad), expiresAt: row.expiresAt };
     } catch {
       return undefined;
     }
   };
-  const selectRow = async (executor: Pick<Db, 'select'>): Promise<TokenRow | undefined> => {
-    const [row] = await executor
+  const readRow = async () => {
+    const [row] = await db
       .select({ accessTokenSealed: lookerTokens.accessTokenSealed, expiresAt: lookerTokens.expiresAt })
       .from(lookerTokens)
-      .where(eq(lookerTokens.integrationId, integrationId));
+      .where(key);
     return row;
   };
+  const usable = (token: StoredToken | undefined, staleToken: string | undefined): token is StoredToken =>
+    token !== undefined && token.accessToken !== staleToken && isTokenFresh(token, now());
 
-  const refreshUnderLock = (login: () => Promise<StoredToken>, staleToken?: string) =>
-    db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${aad}, 0))`);
-      const stored = open(await selectRow(tx));
-      if (stored && stored.accessToken !== staleToken && isTokenFresh(stored, now())) return stored;
-      const token = await login();
-      const values = { accessTokenSealed: secretBox.encrypt(token.accessToken, aad), expiresAt: token.expiresAt, updatedAt: new Date() };
-      await tx
-        .insert(lookerTokens)
-        .values({ integrationId, ...values })
-        .onConflictDoUpdate({ target: lookerTokens.integrationId, set: values });
-      return token;
-    });
+  /** Takes the lease if nobody holds a live one (the database's clock decides); false otherwise. */
+  const tryLease = async (holder: string): Promise<boolean> => {
+    const rows = await db.execute<{ holder: string }>(sql`
+      insert into ${lookerTokens} (integration_id, api_endpoint, client_id, lease_holder, lease_expires_at)
+      values (${binding.integrationId}, ${binding.apiEndpoint}, ${binding.clientId}, ${holder},
+              now() + ${deps.leaseMs} * interval '1 millisecond')
+      on conflict (integration_id, api_endpoint, client_id) do update
+        set lease_holder = excluded.lease_holder, lease_expires_at = excluded.lease_expires_at
+        where ${lookerTokens}.lease_expires_at is null or ${lookerTokens}.lease_expires_at <= now()
+      returning lease_holder as holder`);
+    return rows.length === 1;
+  };
+  const release = (holder: string) =>
+    db
+      .update(lookerTokens)
+      .set({ leaseHolder: null, leaseExpiresAt: null })
+      .where(and(key, eq(lookerTokens.leaseHolder, holder)));
+
+  const refreshWithLease = async (login: () => Promise<StoredToken>, staleToken?: string): Promise<StoredToken> => {
+    const holder = randomUUID();
+    for (let wait = pollMs.first; ; wait = Math.min(wait * 2, pollMs.max)) {
+      const stored = open(await readRow());
+      if (usable(stored, staleToken)) return stored;
+      if (await tryLease(holder)) break;
+      await sleep(wait);
+    }
+    let token: StoredToken;
+    try {
+      // Someone may have stored a token between our read and our lease.
+      const stored = open(await readRow());
+      if (usable(stored, staleToken)) return stored;
+      token = await login();
+    } catch (error) {
+      await release(holder);
+      throw error;
+    }
+    // Compare-and-set: stored only while we still hold the lease on a row that still exists.
+    await db
+      .update(lookerTokens)
+      .set({
+        accessTokenSealed: secretBox.encrypt(token.accessToken, aad),
+        expiresAt: token.expiresAt,
+        leaseHolder: null,
+        leaseExpiresAt: null,
+        updatedAt: new Date(),
+      })
+      .where(and(key, eq(lookerTokens.leaseHolder, holder)));
+    return token;
+  };
 
   return {
     async read() {
-      return open(await selectRow(db));
+      return open(await readRow());
     },
-    refresh: singleFlight(refreshUnderLock),
+    refresh: singleFlight(refreshWithLease),
     async invalidate(accessToken) {
-      const row = await selectRow(db);
-      if (row && open(row)?.accessToken === accessToken) {
-        // Compare-and-delete: a token another worker stored meanwhile survives.
+      const row = await readRow();
+      if (row?.accessTokenSealed && open(row)?.accessToken === accessToken) {
+        // Compare-and-clear: a token another worker stored meanwhile survives, and so does a lease.
         await db
-          .delete(lookerTokens)
-          .where(and(eq(lookerTokens.integrationId, integrationId), eq(lookerTokens.accessTokenSealed, row.accessTokenSealed)));
+          .update(lookerTokens)
+          .set({ accessTokenSealed: null, expiresAt: null, updatedAt: new Date() })
+          .where(and(key, eq(lookerTokens.accessTokenSealed, row.accessTokenSealed)));
       }
     },
   };

@@ -16,6 +16,9 @@ import type { MetricWorkflowGateway } from '../temporal/metric-workflow-gateway'
 export interface ServiceSettings {
   databaseUrl: string;
   databasePoolSize: number;
+  /** Server-side timeouts of every pool connection; createDatabase's defaults when absent. */
+  databaseStatementTimeoutMs?: number;
+  databaseIdleInTransactionTimeoutMs?: number;
   encryptionKeys: string;
   lookerAllowedHosts: readonly string[];
   lookerMaxRows: number;
@@ -35,7 +38,11 @@ export interface Services {
 
 export function createServices(settings: ServiceSettings): Services {
   const secretBox = createSecretBox(parseEncryptionKeysOrExplain(settings.encryptionKeys));
-  const database = createDatabase(settings.databaseUrl, { max: settings.databasePoolSize });
+  const database = createDatabase(settings.databaseUrl, {
+    max: settings.databasePoolSize,
+    statementTimeoutMs: settings.databaseStatementTimeoutMs,
+    idleInTransactionTimeoutMs: settings.databaseIdleInTransactionTimeoutMs,
+  });
   const dispatcher = createGuardedDispatcher({
     allowedHosts: settings.lookerAllowedHosts,
     headersTimeoutMs: settings.lookerTimeoutSeconds * 1000,
@@ -128,6 +135,8 @@ export function serviceSettingsFrom(
   return {
     databaseUrl: provisioned.databaseUrl ?? requireSetting(config, 'DATABASE_URL', 'postgres://user:password@host:5432/database'),
     databasePoolSize: config.DATABASE_POOL_SIZE,
+    databaseStatementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000,
+    databaseIdleInTransactionTimeoutMs: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS * 1000,
     encryptionKeys:
       config.ENCRYPTION_KEYS ?? provisioned.encryptionKeys ?? requireSetting(config, 'ENCRYPTION_KEYS', 'generate a key with `openssl rand -base64 32` and set k1:<key>'),
     lookerAllowedHosts: [...config.LOOKER_ALLOWED_HOSTS, ...(provisioned.extraAllowedHosts ?? [])],

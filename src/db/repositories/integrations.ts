@@ -40,8 +40,10 @@ export interface IntegrationChanges {
 }
 
 /**
- * Applies the changes; when the credentials changed, the shared access token (issued for the old
- * ones) is dropped in the same transaction so no worker keeps using it.
+ * Applies the changes; when the endpoint or credentials changed, every stored token and login lease
+ * of the integration goes in the same transaction, so no worker keeps using a token issued for the
+ * old ones, and a login still running for them fails its compare-and-set and stores nothing
+ * (postgres-token-store.ts). Tokens are bound to their endpoint anyway: this is the clean-up.
  */
 export async function updateIntegration(
   db: Db,

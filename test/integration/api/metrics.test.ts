@@ -138,6 +138,34 @@ describe('metrics', () => {
     for (const point of page.body.data) expect(Number.isInteger(Number(point.value))).toBe(true);
   });
 
+  it('exports a range of many datapoints as CSV, streamed page by page in date order', async () => {
+    const metric = await createMetric(api, integration.id, { name: 'Long history' });
+    await waitUntilSettled(api, metric.id);
+    // 12,000 days before anything the emulator returns: more than two of the export's pages.
+    const days = 12_000;
+    const first = Date.UTC(1950, 0, 1);
+    const rows = Array.from({ length: days }, (_, index) => ({
+      metricId: metric.id,
+      date: new Date(first + index * 86_400_000).toISOString().slice(0, 10),
+      value: `${index}.5`,
+      importRunId: metric.id,
+    }));
+    for (let offset = 0; offset < rows.length; offset += 2_000) {
+      await api.stack.services.database.db.insert(datapoints).values(rows.slice(offset, offset + 2_000));
+    }
+    const last = rows.at(-1)!.date;
+
+    const csv = await api.http('GET', `/v1/metrics/${metric.id}/datapoints?format=csv&to=${last}`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(csv.headers.get('content-length')).toBeNull();
+    expect(csv.text).toBe(`date,value\n${rows.map((row) => `${row.date},${row.value}\n`).join('')}`);
+    const range = await api.http('GET', `/v1/metrics/${metric.id}/datapoints?format=csv&from=1950-01-02&to=1950-01-03`);
+    expect(range.text).toBe('date,value\n1950-01-02,1.5\n1950-01-03,2.5\n');
+    const empty = await api.http('GET', `/v1/metrics/${metric.id}/datapoints?format=csv&from=1900-01-01&to=1900-12-31`);
+    expect(empty.text).toBe('date,value\n');
+  });
+
   it('lists metrics a page at a time, filtered by integration', async () => {
     const other = await createIntegration(api, 'Second Looker');
     const created = [];

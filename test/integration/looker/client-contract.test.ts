@@ -49,6 +49,17 @@ describe('Looker client contract (emulator over HTTP)', () => {
     proxy.exchanges.length = 0;
   });
 
+  /** The shared store of one integration's token for the emulator's client id, as the factory builds it. */
+  function postgresStore(binding: { integrationId: string; apiEndpoint: string }, now?: () => number) {
+    return createPostgresTokenStore({
+      db: fixture.database.db,
+      secretBox: fixture.secretBox,
+      binding: { ...binding, clientId: credentials.clientId },
+      leaseMs: 40_000,
+      now,
+    });
+  }
+
   /** A client for a fresh integration row (own shared token), built the way workers build it. */
   async function integrationClient(options: { viaProxy?: boolean; clientSecret?: string; runTimeoutMs?: number; requestTimeoutMs?: number } = {}) {
     const apiEndpoint = options.viaProxy ? proxy.apiUrl : emulator.apiUrl;
@@ -62,7 +73,7 @@ describe('Looker client contract (emulator over HTTP)', () => {
     });
     const client = await factory.forIntegration(integrationId);
     if (!client) throw new Error('integration row missing');
-    const tokenStore = createPostgresTokenStore({ db: fixture.database.db, secretBox: fixture.secretBox, integrationId });
+    const tokenStore = postgresStore({ integrationId, apiEndpoint });
     return { client, integrationId, tokenStore };
   }
 
@@ -70,7 +81,7 @@ describe('Looker client contract (emulator over HTTP)', () => {
   async function customClient(options: Partial<LookerClientOptions> & { now?: () => number } = {}) {
     const apiEndpoint = options.apiEndpoint ?? emulator.apiUrl;
     const integrationId = await fixture.createIntegration({ apiEndpoint, ...credentials });
-    const tokenStore = createPostgresTokenStore({ db: fixture.database.db, secretBox: fixture.secretBox, integrationId, now: options.now });
+    const tokenStore = postgresStore({ integrationId, apiEndpoint }, options.now);
     const client = new LookerClient({ ...credentials, dispatcher, tokenStore, ...options, apiEndpoint });
     return { client, integrationId, tokenStore };
   }
@@ -255,7 +266,7 @@ describe('Looker client contract (emulator over HTTP)', () => {
         apiEndpoint: emulator.apiUrl,
         ...credentials,
         dispatcher,
-        tokenStore: createPostgresTokenStore({ db: fixture.database.db, secretBox: fixture.secretBox, integrationId, now }),
+        tokenStore: postgresStore({ integrationId, apiEndpoint: emulator.apiUrl }, now),
         now,
       });
       await sibling.runLook('2', { limit: 5 });
@@ -463,12 +474,22 @@ describe('Looker client contract (emulator over HTTP)', () => {
       expect((await lookerFailure(client.ensureToken())).type).toBe(FailureType.NotLooker);
     });
 
-    it('an answer larger than the body limit → RequestRejected, without buffering it all', async () => {
-      const { client } = await customClient({ maxResponseBytes: 64 * 1024 });
-      const error = await lookerFailure(client.runLook('11', { limit: 100_000 }));
-      expect(error.type).toBe(FailureType.RequestRejected);
-      expect(error.message).toContain('larger than');
-      await expect(client.runLook('1', { limit: 10 })).resolves.toHaveLength(10);
+    it('answers beyond their limits → RequestRejected, while they stream', async () => {
+      const { client } = await customClient({ responseLimits: { metadataBytes: 2 * 1024, rowBytes: 40 } });
+      const list = await lookerFailure(client.searchLooks({ limit: 100, offset: 0 }));
+      expect(list.type).toBe(FailureType.RequestRejected);
+      expect(list.message).toContain("Looker's answer to GET /looks/search is larger than 2 KB");
+      // A run keeps the fields it was asked for; a row larger than rowBytes is refused.
+      const wide = await lookerFailure(client.runLook('11', { limit: 100_000 }));
+      expect(wide.type).toBe(FailureType.RequestRejected);
+      expect(wide.message).toContain("A row of the Look's result is larger than 1 KB");
+      // With the default limits the same Look reads; rows after the first keep only the asked fields.
+      const { client: plain } = await customClient();
+      const fields = ['orders.created_date', 'orders.total_revenue'];
+      const rows = (await plain.runLook('1', { limit: 10, fields })) as Record<string, unknown>[];
+      expect(rows).toHaveLength(10);
+      expect(Object.keys(rows[0] ?? {}).length).toBeGreaterThan(fields.length);
+      for (const row of rows.slice(1)) expect(Object.keys(row).sort()).toEqual(fields);
     });
   });
 

@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { integrations, lookerTokens } from '../../../src/db/schema';
 import { clientSecretAad } from '../../../src/looker/client-factory';
+import { tokenAad } from '../../../src/looker/postgres-token-store';
 import { metricWorkflowId } from '../../../src/shared/ids';
 import { importNow } from '../../../src/shared/messages';
 import { eventually } from '../../helpers/eventually';
@@ -31,7 +32,7 @@ describe('workflow history', () => {
 
   async function storedToken(integrationId: string): Promise<string | undefined> {
     const [row] = await stack.services.database.db.select().from(lookerTokens).where(eq(lookerTokens.integrationId, integrationId));
-    return row ? stack.services.secretBox.decrypt(row.accessTokenSealed, `looker-token:${integrationId}`) : undefined;
+    return row?.accessTokenSealed ? stack.services.secretBox.decrypt(row.accessTokenSealed, tokenAad(row)) : undefined;
   }
 
   async function setClientSecret(integrationId: string, secret: string): Promise<void> {

@@ -64,7 +64,7 @@ export function registerPreviewLook(app: App, deps: ApiDeps): void {
     await checkLookFields(client, source, '/path/lookId');
     let parsed: ParseResult;
     try {
-      const rows = await client.runLook(lookId, { limit: input.rowLimit });
+      const rows = await client.runLook(lookId, { limit: input.rowLimit, fields: [input.dateField, input.valueField] });
       parsed = parseLookRows(rows, { dateField: input.dateField, valueField: input.valueField, limit: input.rowLimit });
     } catch (error) {
       throw lookerProblem(error, { ...bodyPointers, lookId: '/path/lookId' }, { source, logger: deps.logger });
