@@ -10,6 +10,7 @@ import { whileHeartbeating } from './heartbeat';
 import { stageDatapoints } from './staging';
 
 export interface RunLookResult {
+  lookId: string;
   rowsRead: number;
   datapoints: number;
   skipped: number;
@@ -59,7 +60,9 @@ export function createLookerActivities(deps: ActivityDeps) {
         await whileHeartbeating(() => stageDatapoints(deps.sql, importRunId, parsed.datapoints));
         const skipped = Object.values(parsed.skipped).reduce((sum, n) => sum + n, 0);
         const warnings = parsed.possiblyTruncated
-          ? [`The Look returned exactly ${deps.maxRows} rows, the import's row limit: older history may be missing. Raise LOOKER_MAX_ROWS or filter the Look.`]
+          ? [
+              `The Look returned exactly ${deps.maxRows} rows, the import's row limit: older history may be missing, and a full import cut off this way deletes no stored dates. Raise LOOKER_MAX_ROWS or filter the Look.`,
+            ]
           : [];
         const firstDate = parsed.datapoints[0]?.date ?? null;
         const lastDate = parsed.datapoints.at(-1)?.date ?? null;
@@ -68,7 +71,7 @@ export function createLookerActivities(deps: ActivityDeps) {
           .set({ rowsRead: parsed.rowsRead, skipped, skipReasons: parsed.skipped, warnings, firstDate, lastDate })
           .where(eq(importRuns.id, importRunId));
         logger.info({ importRunId, rowsRead: parsed.rowsRead, datapoints: parsed.datapoints.length, skipped }, 'look run staged');
-        return { rowsRead: parsed.rowsRead, datapoints: parsed.datapoints.length, skipped, possiblyTruncated: parsed.possiblyTruncated, firstDate, lastDate };
+        return { lookId: run.lookId, rowsRead: parsed.rowsRead, datapoints: parsed.datapoints.length, skipped, possiblyTruncated: parsed.possiblyTruncated, firstDate, lastDate };
       });
     },
 

@@ -52,6 +52,8 @@ export interface CarriedState {
   lastError?: string;
   /** The next import instant as last written to the metric row (null while paused). */
   nextImportAt?: string | null;
+  /** The next scheduled import is the first import time after this (epoch ms); absent in older runs. */
+  scheduleFromMs?: number;
 }
 
 export interface MetricStatus {

@@ -4,6 +4,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -14,6 +15,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { FailureType, isNonRetryableFailureType, nonRetryableFailureTypes } from '../shared/failure-types';
+import { replaceVerdict } from '../shared/full-import';
 import { getStatus, importNow, pause, resume, stop, updateSchedule, updateSourceConfig } from '../shared/messages';
 import { canonicalTimeZone, parseImportTime } from '../shared/schedule';
 import { ImportStateKey } from '../shared/search-attributes';
@@ -112,6 +114,12 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
   let lastImport: LastImport | undefined = carried.lastImport;
   let lastSucceededAt = carried.lastSucceededAt;
   let lastError = carried.lastError;
+  /**
+   * The next scheduled import is the first import time strictly after this instant: the start, the
+   * last scheduled import's start, or the last schedule change or resume. It does not move while
+   * another import runs, so an import time that passes meanwhile runs right after it.
+   */
+  let scheduleFromMs = carried.scheduleFromMs ?? Date.now();
   /** The next import instant as the status reports it. */
   let nextImportAt: string | undefined = carried.nextImportAt ?? undefined;
   /** The next import instant as last written to the metric row; only written under the lock. */
@@ -202,8 +210,10 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
     updateSchedule,
     (next) =>
       exclusive(async () => {
-        const { atMs } = await clock.computeNextImportAt({ afterMs: Date.now(), schedule: next });
+        const changedAt = Date.now();
+        const { atMs } = await clock.computeNextImportAt({ afterMs: changedAt, schedule: next });
         schedule = next;
+        scheduleFromMs = changedAt;
         nextImportAt = new Date(atMs).toISOString();
         wake++;
         const shown = paused ? null : nextImportAt;
@@ -243,6 +253,8 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
       if (health === 'needs_attention') queueImport('manual');
       if (paused) {
         paused = false;
+        // Import times that passed while paused are not owed.
+        scheduleFromMs = Date.now();
         wake++;
         publish();
         await bookkeeping.saveMetricState({ metricId, state: currentState() });
@@ -274,11 +286,26 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
       });
       if (!started) return;
       await lookerLogin.acquireLookerToken({ integrationId: started.integrationId });
-      await lookerRun.runLook({ importRunId });
-      await merge.upsertDatapoints({ importRunId, replace });
+      const looked = await lookerRun.runLook({ importRunId });
+      // Only results the old code took whole reach the patch, so recorded histories replay unchanged.
+      const verdict = replace ? replaceVerdict(looked) : undefined;
+      const refused = verdict?.kind === 'refuse' && patched('full-import-verdict') ? verdict.reason : undefined;
+      const replaces = replace && refused === undefined && (verdict?.kind !== 'merge-only' || !patched('full-import-verdict'));
+      const merged = await merge.upsertDatapoints({ importRunId, replace: replaces, ...(refused === undefined ? {} : { discard: true }) });
+      if (merged.stale && patched('stale-run-not-succeeded')) {
+        // The rows belonged to a source that is no longer the metric's: discarded, and the queued
+        // config_change import follows. Not a success, and no reason to need attention.
+        lastError = staleRunMessage;
+        await exclusive(() =>
+          bookkeeping.finishImportRun({ importRunId, succeeded: false, error: staleRunMessage, metricState: currentState() }),
+        );
+        lastImport = { ...run, finishedAt: new Date().toISOString(), succeeded: false };
+        return;
+      }
+      if (refused !== undefined) throw ApplicationFailure.nonRetryable(refused, FailureType.LookResultUnusable);
+      if (replaces) replaceOwed = false;
       lastError = undefined;
       lastSucceededAt = new Date().toISOString();
-      if (replace) replaceOwed = false;
       health = 'active';
       await exclusive(async () => {
         publish();
@@ -294,9 +321,13 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
       lastError = failure.message;
       if (replace) replaceOwed = true;
       // A person must act on a non-retryable failure. Transient trouble that outlived the retries
-      // keeps the state (the next import retries), except that a metric without data needs attention.
+      // keeps the state (the next import retries), except that a metric without data, or whose new
+      // source was never imported (its series still holds the old source's values), needs attention.
       if (failure.nonRetryable) health = 'needs_attention';
-      else if (health === 'backfilling') health = lastSucceededAt ? 'active' : 'needs_attention';
+      else if (health === 'backfilling') {
+        const newSourceMissing = kind === 'config_change' && patched('failed-config-change-needs-attention');
+        health = lastSucceededAt && !newSourceMissing ? 'active' : 'needs_attention';
+      }
       await exclusive(async () => {
         publish();
         await bookkeeping.finishImportRun({ importRunId, succeeded: false, error: failure.message, metricState: currentState() });
@@ -323,6 +354,7 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
         lastSucceededAt,
         lastError,
         nextImportAt: savedNextImportAt,
+        scheduleFromMs,
       };
       await continueAsNew<typeof metricImportWorkflow>({ ...input, carried: next });
     }
@@ -337,9 +369,15 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
       continue;
     }
     const seen = wake;
-    const { atMs } = await clock.computeNextImportAt({ afterMs: Date.now(), schedule });
+    const { atMs } = await clock.computeNextImportAt({ afterMs: scheduleFromMs, schedule });
     // The schedule (or pause) changed while this was computed: compute again.
     if (seen !== wake) continue;
+    if (atMs <= Date.now()) {
+      // The import time passed while another import ran: it runs once, now.
+      scheduleFromMs = Date.now();
+      await runImport('scheduled', new Date(atMs));
+      continue;
+    }
     const at = new Date(atMs).toISOString();
     nextImportAt = at;
     if (savedNextImportAt !== at) {
@@ -355,11 +393,17 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
       () => wake !== seen || paused || pendingImport !== undefined || ending() || shouldContinueAsNew(),
       Math.max(atMs - Date.now(), 1),
     );
-    if (!interrupted) await runImport('scheduled', new Date(atMs));
+    if (!interrupted) {
+      // Counted from its start, so a late import (workers were down) covers the missed days.
+      scheduleFromMs = Date.now();
+      await runImport('scheduled', new Date(atMs));
+    }
   }
   // Deleted or stopped: let running handlers answer, then end.
   await condition(allHandlersFinished);
 }
+
+const staleRunMessage = "The metric's source changed while this import ran: its rows were discarded, and the import of the new source follows.";
 
 /** The type and readable message of an activity failure, and whether a person must act. */
 function describeFailure(error: unknown): { type: string | undefined; message: string; nonRetryable: boolean } {

@@ -1,0 +1,180 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Row } from '../../../src/looker-emulator/types';
+import { metricWorkflowId } from '../../../src/shared/ids';
+import { importNow } from '../../../src/shared/messages';
+import { eventually } from '../../helpers/eventually';
+import type { TestStack } from '../../helpers/test-stack';
+import {
+  createIntegration,
+  createMetric,
+  datapoints,
+  eventuallyStatus,
+  importRuns,
+  lookRows,
+  metricRow,
+  startTimeSkippingStack,
+  stopTimeSkippingStack,
+  status,
+} from './workflow-helpers';
+
+const look1Run = '/looks/1/run/json';
+
+/** 'HH:MM' of an instant on the UTC wall clock. */
+function utcTimeOfDay(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 16);
+}
+
+/**
+ * Issue 13: the import-correctness defects, on the time-skipping server with the emulator's faults.
+ * Every import time is chosen relative to the test server's clock, so the file passes at any hour.
+ */
+describe('import correctness', () => {
+  let env: TestWorkflowEnvironment;
+  let stack: TestStack;
+  let integrationId: string;
+
+  beforeAll(async () => {
+    ({ env, stack } = await startTimeSkippingStack());
+    integrationId = await createIntegration(stack);
+  });
+  afterEach(() => {
+    stack.emulator.control.reset();
+  });
+  afterAll(() => stopTimeSkippingStack({ env, stack }));
+
+  /** A metric on Look 1 whose import time is twelve hours from the server's now: no import time interferes. */
+  async function activeMetric() {
+    const importTime = utcTimeOfDay((await env.currentTimeMs()) + 12 * 3_600_000);
+    const metric = await createMetric(stack, integrationId, { importTime, timeZone: 'UTC' });
+    await eventuallyStatus(stack, metric.id, (s) => s.state === 'active');
+    return metric;
+  }
+
+  const faultHits = (id: string) => stack.emulator.control.listFaults().find((fault) => fault.id === id)?.hits ?? 0;
+
+  describe('replace (finding 2)', () => {
+    it('keeps the old datapoints and the replacement owed when a config change imports an empty Look, and says why', async () => {
+      const metric = await activeMetric();
+      const before = await datapoints(stack, metric.id);
+      stack.emulator.control.setLookRows('13', []);
+
+      await stack.gateway.updateSourceConfig(metric.id, { lookId: '13', valueField: 'orders.count' });
+      const after = await eventuallyStatus(stack, metric.id, (s) => s.lastImport?.kind === 'config_change');
+      expect(after.state).toBe('needs_attention');
+      expect(after.lastError).toMatch(/Look 13 returned no usable rows/);
+      expect(after.lastImport?.succeeded).toBe(false);
+      const run = (await importRuns(stack, metric.id)).at(-1)!;
+      expect([run.kind, run.status, run.deleted]).toEqual(['config_change', 'failed', 0]);
+      expect(run.error).toBe(after.lastError);
+      expect(await datapoints(stack, metric.id)).toEqual(before);
+
+      // The Look gets rows: the next import, a manual one, still replaces the whole series.
+      stack.emulator.control.reset();
+      await stack.client.workflow.getHandle(metric.workflowId).signal(importNow);
+      const fixed = await eventuallyStatus(stack, metric.id, (s) => s.lastImport?.kind === 'manual');
+      expect(fixed).toMatchObject({ state: 'active', lastError: null });
+      const expected = await lookRows(stack, '13');
+      const stored = await datapoints(stack, metric.id);
+      expect([...stored.keys()].sort()).toEqual(expected.map((row) => String(row['orders.created_date'])).sort());
+      await stack.gateway.terminate(metric.id, 'test done');
+    });
+
+    it('does not delete stored dates when most rows of a full import were skipped, and replaces once the Look is whole', async () => {
+      const metric = await activeMetric();
+      const before = await datapoints(stack, metric.id);
+      const look13 = await lookRows(stack, '13');
+      // One usable row, the rest with no value: the result says little about which dates exist.
+      stack.emulator.control.setLookRows(
+        '13',
+        look13.map((row, index) => ({ ...(row as Row), 'orders.count': index === 0 ? (row['orders.count'] as number) : null })),
+      );
+
+      await stack.gateway.updateSourceConfig(metric.id, { lookId: '13', valueField: 'orders.count' });
+      const after = await eventuallyStatus(stack, metric.id, (s) => s.lastImport?.kind === 'config_change');
+      const run = (await importRuns(stack, metric.id)).at(-1)!;
+      expect([run.kind, run.deleted]).toEqual(['config_change', 0]);
+      const stored = await datapoints(stack, metric.id);
+      for (const date of before.keys()) expect(stored.has(date)).toBe(true);
+      expect(after.state).toBe('needs_attention');
+      expect(after.lastError).toMatch(/skipped/);
+
+      stack.emulator.control.reset();
+      await stack.client.workflow.getHandle(metric.workflowId).signal(importNow);
+      await eventuallyStatus(stack, metric.id, (s) => s.lastImport?.kind === 'manual' && s.state === 'active');
+      const replaced = await datapoints(stack, metric.id);
+      expect([...replaced.keys()].sort()).toEqual(look13.map((row) => String(row['orders.created_date'])).sort());
+      await stack.gateway.terminate(metric.id, 'test done');
+    });
+  });
+
+  describe('skipped import times (finding 3)', () => {
+    it('runs an import time that passed during the creation backfill once, right after it', async () => {
+      // The import time is the first whole minute at least 90 s from now; the backfill's Look run
+      // fails four times first (10 + 20 + 40 + 80 s of backoff), so it ends after the import time.
+      const now = await env.currentTimeMs();
+      const due = Math.ceil((now + 90_000) / 60_000) * 60_000;
+      const outage = stack.emulator.control.addFault({ type: 'error', status: 503, count: 4, match: { path: look1Run } });
+      const metric = await createMetric(stack, integrationId, { importTime: utcTimeOfDay(due), timeZone: 'UTC' });
+      await env.sleep('10 minutes');
+      expect(faultHits(outage.id)).toBe(4);
+
+      await eventually(async () => {
+        const runs = await importRuns(stack, metric.id);
+        return runs.length === 2 && runs.every((run) => run.status !== 'running') ? runs : undefined;
+      });
+      const runs = await importRuns(stack, metric.id);
+      expect(runs.map((run) => [run.kind, run.status])).toEqual([
+        ['backfill', 'succeeded'],
+        ['scheduled', 'succeeded'],
+      ]);
+      expect(runs[1]!.scheduledFor.getTime()).toBe(due);
+      // And the next one is the following day's, not a second one for the same import time.
+      expect(Date.parse((await status(stack, metric.id)).nextImportAt!)).toBe(due + 86_400_000);
+      await stack.gateway.terminate(metric.id, 'test done');
+    });
+
+    it('runs an import time that passed during a manual import once, right after it', async () => {
+      const now = await env.currentTimeMs();
+      const due = Math.ceil((now + 90_000) / 60_000) * 60_000;
+      const metric = await createMetric(stack, integrationId, { importTime: utcTimeOfDay(due), timeZone: 'UTC' });
+      await eventuallyStatus(stack, metric.id, (s) => s.state === 'active');
+      const outage = stack.emulator.control.addFault({ type: 'error', status: 503, count: 4, match: { path: look1Run } });
+      await stack.client.workflow.getHandle(metric.workflowId).signal(importNow);
+      await eventually(() => Promise.resolve(faultHits(outage.id) >= 1 ? true : undefined));
+      await env.sleep('10 minutes');
+
+      const done = await eventuallyStatus(stack, metric.id, (s) => s.lastImport?.kind === 'scheduled');
+      expect(done.lastImport?.scheduledFor).toBe(new Date(due).toISOString());
+      expect((await importRuns(stack, metric.id)).map((run) => [run.kind, run.status])).toEqual([
+        ['backfill', 'succeeded'],
+        ['manual', 'succeeded'],
+        ['scheduled', 'succeeded'],
+      ]);
+      await stack.gateway.terminate(metric.id, 'test done');
+    });
+  });
+
+  describe('stale runs', () => {
+    it('records an import whose source changed under it as discarded, not succeeded', async () => {
+      const metric = await activeMetric();
+      const handle = stack.client.workflow.getHandle(metricWorkflowId(metric.id));
+      // The manual run's Look run fails twice, so the source change lands while it is in flight.
+      const outage = stack.emulator.control.addFault({ type: 'error', status: 503, count: 2, match: { path: look1Run } });
+      await handle.signal(importNow);
+      await eventually(() => Promise.resolve(faultHits(outage.id) >= 1 ? true : undefined));
+      await stack.gateway.updateSourceConfig(metric.id, { lookId: '13', valueField: 'orders.count' });
+      await env.sleep('5 minutes');
+
+      const done = await eventuallyStatus(stack, metric.id, (s) => s.lastImport?.kind === 'config_change');
+      expect(done).toMatchObject({ state: 'active', lastError: null });
+      const runs = await importRuns(stack, metric.id);
+      const manual = runs.find((run) => run.kind === 'manual')!;
+      expect(manual.status).toBe('failed');
+      expect(manual.error).toMatch(/source changed while this import ran/);
+      expect(runs.at(-1)).toMatchObject({ kind: 'config_change', status: 'succeeded' });
+      expect((await metricRow(stack, metric.id)).lookId).toBe('13');
+      await stack.gateway.terminate(metric.id, 'test done');
+    });
+  });
+});
