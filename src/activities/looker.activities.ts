@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { importRuns, metrics } from '../db/schema';
 import { parseLookRows } from '../looker/parse-look-result';
 import { FailureType } from '../shared/failure-types';
@@ -78,11 +78,18 @@ export function createLookerActivities(deps: ActivityDeps) {
     /**
      * Validates a source change against Looker (the Look exists and has both fields) before saving
      * it; a refused change fails the update and leaves the stored config untouched.
+     *
+     * Idempotent and ordered: the save is a compare-and-set on the config version this attempt read,
+     * and a source change stores its `changeId`. A retry of a change an earlier attempt committed
+     * finds its id and reports the change (so the workflow still queues the re-import); an attempt
+     * that lost to a newer change (it outlived its timeout) saves nothing.
      */
-    applySourceConfig(input: { metricId: string; change: SourceConfigChange }): Promise<{ configVersion: number; sourceChanged: boolean }> {
+    applySourceConfig(input: { metricId: string; change: SourceConfigChange; changeId?: string }): Promise<{ configVersion: number; sourceChanged: boolean }> {
       return translated(logger, 'applySourceConfig', async () => {
         const [metric] = await db.select().from(metrics).where(eq(metrics.id, input.metricId));
         if (!metric) throw metricGone(input.metricId);
+        const appliedEarlier = (row: { sourceChangeId: string | null }) => input.changeId !== undefined && row.sourceChangeId === input.changeId;
+        if (appliedEarlier(metric)) return { configVersion: metric.configVersion, sourceChanged: true };
         const next = {
           lookId: input.change.lookId ?? metric.lookId,
           dateField: input.change.dateField ?? metric.dateField,
@@ -108,12 +115,19 @@ export function createLookerActivities(deps: ActivityDeps) {
           .set({
             ...next,
             ...(input.change.name ? { name: input.change.name } : {}),
-            ...(sourceChanged ? { configVersion: metric.configVersion + 1 } : {}),
+            ...(sourceChanged ? { configVersion: metric.configVersion + 1, sourceChangeId: input.changeId ?? null } : {}),
             updatedAt: new Date(),
           })
-          .where(eq(metrics.id, metric.id))
+          .where(and(eq(metrics.id, metric.id), eq(metrics.configVersion, metric.configVersion)))
           .returning({ configVersion: metrics.configVersion });
-        return { configVersion: saved?.configVersion ?? metric.configVersion, sourceChanged };
+        if (saved) return { configVersion: saved.configVersion, sourceChanged };
+        const [current] = await db.select().from(metrics).where(eq(metrics.id, input.metricId));
+        if (!current) throw metricGone(input.metricId);
+        if (appliedEarlier(current)) return { configVersion: current.configVersion, sourceChanged: true };
+        throw ApplicationFailure.create({
+          type: FailureType.SourceConfigConflict,
+          message: `The source of metric ${metric.id} changed while this change was being checked; it was not saved.`,
+        });
       });
     },
   };

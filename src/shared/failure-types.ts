@@ -22,6 +22,8 @@ export const FailureType = {
   Unavailable: 'LookerUnavailable',
   TokenExpired: 'LookerTokenExpired',
   MalformedResponse: 'LookerMalformedResponse',
+  /** A source change lost a compare-and-set to a newer one (retried: the retry reads the new state). */
+  SourceConfigConflict: 'SourceConfigConflict',
   /** Postgres trouble (connection, serialization, …); the message carries only the SQLSTATE. */
   Database: 'DatabaseError',
   /** Anything else an activity threw; reduced to its kind so no value can reach history. */

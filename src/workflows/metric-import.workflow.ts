@@ -184,7 +184,10 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
     updateSourceConfig,
     (change) =>
       exclusive(async () => {
-        const result = await interactive.applySourceConfig({ metricId, change });
+        // A new id per change makes the save idempotent across attempts. Behind a patch: uuid4 draws
+        // from the workflow's random sequence, which the import run ids of recorded histories share.
+        const changeId = patched('source-change-id') ? uuid4() : undefined;
+        const result = await interactive.applySourceConfig({ metricId, change, ...(changeId === undefined ? {} : { changeId }) });
         if (result.sourceChanged) queueImport('config_change');
         // Any saved change is a fix attempt for a metric that needs attention: try it now.
         else if (health === 'needs_attention' && !paused) queueImport('manual');

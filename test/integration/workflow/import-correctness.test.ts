@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Row } from '../../../src/looker-emulator/types';
+import { activitiesFor } from '../../../src/runtime/services';
 import { metricWorkflowId } from '../../../src/shared/ids';
 import { importNow } from '../../../src/shared/messages';
 import { eventually } from '../../helpers/eventually';
@@ -104,6 +106,46 @@ describe('import correctness', () => {
       await eventuallyStatus(stack, metric.id, (s) => s.lastImport?.kind === 'manual' && s.state === 'active');
       const replaced = await datapoints(stack, metric.id);
       expect([...replaced.keys()].sort()).toEqual(look13.map((row) => String(row['orders.created_date'])).sort());
+      await stack.gateway.terminate(metric.id, 'test done');
+    });
+  });
+
+  describe('source changes (finding 1)', () => {
+    const toLook13 = { lookId: '13', valueField: 'orders.count' };
+    const backToLook1 = { lookId: '1', valueField: 'orders.total_revenue' };
+
+    it('reports a source change as applied when a retry finds that an earlier attempt committed it', async () => {
+      const metric = await activeMetric();
+      const { applySourceConfig } = activitiesFor(stack.services);
+      const changeId = randomUUID();
+      // Attempt 1 commits, but its result is lost (a timeout, a worker crash): the workflow retries.
+      const first = await applySourceConfig({ metricId: metric.id, change: toLook13, changeId });
+      const retried = await applySourceConfig({ metricId: metric.id, change: toLook13, changeId });
+      expect(first).toEqual({ configVersion: 2, sourceChanged: true });
+      expect(retried).toEqual({ configVersion: 2, sourceChanged: true });
+      expect(await metricRow(stack, metric.id)).toMatchObject({ lookId: '13', configVersion: 2 });
+      await stack.gateway.terminate(metric.id, 'test done');
+    });
+
+    it('never lets a late attempt of an older change overwrite a newer one (A → B → A)', async () => {
+      const metric = await activeMetric();
+      const { applySourceConfig } = activitiesFor(stack.services);
+      const toB = randomUUID();
+      // Attempt 1 of A → B waits on Looker past its timeout; attempt 2 commits B; then B → A.
+      const slow = stack.emulator.control.addFault({ type: 'latency', ms: 3_000, count: 1, match: { path: '/looks/13/run/json_detail' } });
+      const late = applySourceConfig({ metricId: metric.id, change: toLook13, changeId: toB }).then(
+        (result) => result,
+        (error: unknown) => error,
+      );
+      await eventually(() => Promise.resolve(faultHits(slow.id) === 1 ? true : undefined));
+      await applySourceConfig({ metricId: metric.id, change: toLook13, changeId: toB });
+      expect(await applySourceConfig({ metricId: metric.id, change: backToLook1, changeId: randomUUID() })).toEqual({
+        configVersion: 3,
+        sourceChanged: true,
+      });
+
+      expect(await late).toMatchObject({ type: 'SourceConfigConflict' });
+      expect(await metricRow(stack, metric.id)).toMatchObject({ lookId: '1', valueField: 'orders.total_revenue', configVersion: 3 });
       await stack.gateway.terminate(metric.id, 'test done');
     });
   });
