@@ -14,6 +14,7 @@ export interface RunLookResult {
   rowsRead: number;
   datapoints: number;
   skipped: number;
+  skipReasons: Record<string, number>;
   possiblyTruncated: boolean;
   firstDate: string | null;
   lastDate: string | null;
@@ -71,7 +72,7 @@ export function createLookerActivities(deps: ActivityDeps) {
           .set({ rowsRead: parsed.rowsRead, skipped, skipReasons: parsed.skipped, warnings, firstDate, lastDate })
           .where(eq(importRuns.id, importRunId));
         logger.info({ importRunId, rowsRead: parsed.rowsRead, datapoints: parsed.datapoints.length, skipped }, 'look run staged');
-        return { lookId: run.lookId, rowsRead: parsed.rowsRead, datapoints: parsed.datapoints.length, skipped, possiblyTruncated: parsed.possiblyTruncated, firstDate, lastDate };
+        return { lookId: run.lookId, rowsRead: parsed.rowsRead, datapoints: parsed.datapoints.length, skipped, skipReasons: parsed.skipped, possiblyTruncated: parsed.possiblyTruncated, firstDate, lastDate };
       });
     },
 

@@ -8,6 +8,8 @@ export interface LookRunSummary {
   rowsRead: number;
   datapoints: number;
   skipped: number;
+  /** Skipped rows by reason (absent in results recorded before it was reported). */
+  skipReasons?: Partial<Record<string, number>>;
   possiblyTruncated: boolean;
 }
 
@@ -21,9 +23,11 @@ export type ReplaceVerdict =
 
 /**
  * Whether a full import's result says which dates exist. An empty result, or one where more rows
- * were skipped than kept, does not: deleting by it could wipe the series, and keeping the old
- * source's values under a new config would hide that nothing was imported, so the import fails with
- * the reason. A result cut off at the row limit holds good rows but not all dates: merge only.
+ * were unreadable (no usable date, or a value that is not a number) than kept, does not: deleting by
+ * it could wipe the series, and keeping the old source's values under a new config would hide that
+ * nothing was imported, so the import fails with the reason. Rows with an empty value are not
+ * unreadable: the Look says that date has no value. A result cut off at the row limit holds good
+ * rows but not all dates: merge only.
  */
 export function replaceVerdict(result: LookRunSummary): ReplaceVerdict {
   const look = result.lookId === undefined ? 'The Look' : `Look ${result.lookId}`;
@@ -31,10 +35,11 @@ export function replaceVerdict(result: LookRunSummary): ReplaceVerdict {
   if (result.datapoints === 0) {
     return { kind: 'refuse', reason: `${look} returned no usable rows (${result.rowsRead} read, ${result.skipped} skipped). ${kept}` };
   }
-  if (result.skipped > result.datapoints) {
+  const unreadable = result.skipped - (result.skipReasons?.null_value ?? 0);
+  if (unreadable > result.datapoints) {
     return {
       kind: 'refuse',
-      reason: `${look}: ${result.skipped} of ${result.rowsRead} rows were skipped (no usable date or value), so the result cannot replace the series. Check the date and value fields. ${kept}`,
+      reason: `${look}: ${unreadable} of ${result.rowsRead} rows were skipped as unreadable (no usable date, or a value that is not a number), so the result cannot replace the series. Check the date and value fields. ${kept}`,
     };
   }
   if (result.possiblyTruncated) return { kind: 'merge-only' };

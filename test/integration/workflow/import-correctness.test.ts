@@ -82,14 +82,14 @@ describe('import correctness', () => {
       await stack.gateway.terminate(metric.id, 'test done');
     });
 
-    it('does not delete stored dates when most rows of a full import were skipped, and replaces once the Look is whole', async () => {
+    it('does not delete stored dates when most rows of a full import were unreadable, and replaces once the Look is whole', async () => {
       const metric = await activeMetric();
       const before = await datapoints(stack, metric.id);
       const look13 = await lookRows(stack, '13');
-      // One usable row, the rest with no value: the result says little about which dates exist.
+      // One usable row, the rest with values that are not numbers: the result says little about which dates exist.
       stack.emulator.control.setLookRows(
         '13',
-        look13.map((row, index) => ({ ...(row as Row), 'orders.count': index === 0 ? (row['orders.count'] as number) : null })),
+        look13.map((row, index) => ({ ...(row as Row), 'orders.count': index === 0 ? (row['orders.count'] as number) : 'n/a' })),
       );
 
       await stack.gateway.updateSourceConfig(metric.id, { lookId: '13', valueField: 'orders.count' });
@@ -198,6 +198,20 @@ describe('import correctness', () => {
   });
 
   describe('stale runs', () => {
+    it('needs attention when a config change fails for good, though the metric had imported before', async () => {
+      const metric = await activeMetric();
+      // Look 13's runs fail with 503 past the import's 6 hours of retries; its fields still answer.
+      stack.emulator.control.addFault({ type: 'error', status: 503, match: { path: '/looks/13/run/json' } });
+      await stack.gateway.updateSourceConfig(metric.id, { lookId: '13', valueField: 'orders.count' });
+      await env.sleep('7 hours');
+      const failed = await eventuallyStatus(stack, metric.id, (s) => s.lastImport?.kind === 'config_change');
+      expect(failed.lastImport?.succeeded).toBe(false);
+      expect(failed.state).toBe('needs_attention');
+      expect(failed.lastError).toMatch(/Looker is unavailable/);
+      expect(await metricRow(stack, metric.id)).toMatchObject({ state: 'needs_attention' });
+      await stack.gateway.terminate(metric.id, 'test done');
+    });
+
     it('records an import whose source changed under it as discarded, not succeeded', async () => {
       const metric = await activeMetric();
       const handle = stack.client.workflow.getHandle(metricWorkflowId(metric.id));
