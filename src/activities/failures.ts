@@ -24,8 +24,25 @@ export function toApplicationFailure(error: unknown): ApplicationFailure {
   if (error instanceof Error && error.name === 'LookResultError') {
     return ApplicationFailure.create({ type: FailureType.LookResultUnusable, message: error.message, nonRetryable: true });
   }
+  if (error instanceof Error && error.name === 'SecretBoxError') {
+    // Retrying cannot bring a key back. The message names only key ids, never key material.
+    return ApplicationFailure.create({
+      type: FailureType.SecretUnreadable,
+      nonRetryable: true,
+      message: `The integration's stored client secret cannot be decrypted (${error.message}). Put the retired key back into ENCRYPTION_KEYS, or enter the client secret again (PATCH /v1/integrations/{id}).`,
+    });
+  }
   if (error instanceof Error && error.name === 'PostgresError') {
     const code = 'code' in error ? String(error.code) : 'unknown';
+    // Class 22 (data exception: a date or number out of range…) is deterministic: the same rows
+    // fail the same way on every retry. Everything else (connections, serialization) is transient.
+    if (code.startsWith('22')) {
+      return ApplicationFailure.create({
+        type: FailureType.DataRejected,
+        nonRetryable: true,
+        message: `Postgres rejected a value from the Look (SQLSTATE ${code}). Check the Look's date and value fields for out-of-range values, or filter those rows in Looker.`,
+      });
+    }
     return ApplicationFailure.create({ type: FailureType.Database, message: `Database error (SQLSTATE ${code}).` });
   }
   return ApplicationFailure.create({ type: FailureType.Internal, message: error instanceof Error ? `${error.name}: internal error` : 'internal error' });

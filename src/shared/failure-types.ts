@@ -15,6 +15,10 @@ export const FailureType = {
   NotLooker: 'NotLookerApi',
   /** Looker refused the request itself (400/403/422): retrying the same request cannot help. */
   RequestRejected: 'LookerRequestRejected',
+  /** A stored secret does not decrypt: its key left ENCRYPTION_KEYS, or the ciphertext is damaged. */
+  SecretUnreadable: 'StoredSecretUnreadable',
+  /** Postgres refused the data itself (SQLSTATE class 22): the same rows fail the same way. */
+  DataRejected: 'DatabaseRejectedData',
   /** The metric or its integration was deleted while the workflow ran. */
   MetricGone: 'MetricGone',
   /** Transient: retried with backoff, honouring Retry-After. */
@@ -39,6 +43,8 @@ export const nonRetryableFailureTypes: readonly FailureTypeName[] = [
   FailureType.AddressRefused,
   FailureType.NotLooker,
   FailureType.RequestRejected,
+  FailureType.SecretUnreadable,
+  FailureType.DataRejected,
   FailureType.MetricGone,
 ];
 

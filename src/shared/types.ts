@@ -54,6 +54,8 @@ export interface CarriedState {
   nextImportAt?: string | null;
   /** The next scheduled import is the first import time after this (epoch ms); absent in older runs. */
   scheduleFromMs?: number;
+  /** Imports that failed since the last success; absent in older runs. */
+  failedInARow?: number;
 }
 
 export interface MetricStatus {

@@ -81,6 +81,12 @@ const merge = proxyActivities<Activities>({
 /** Time-zone math runs as a local activity so its result is recorded and replay can never change it. */
 const clock = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
 
+/**
+ * Transient failures in a row after which a metric needs attention: three daily imports that each
+ * outlived 6 hours of retries mean the metric has silently stopped (docs/workflow.md, "States").
+ */
+const failuresBeforeAttention = 3;
+
 const fullImportKinds: readonly ImportKind[] = ['backfill', 'config_change'];
 const isFullImport = (kind: ImportKind) => fullImportKinds.includes(kind);
 
@@ -120,6 +126,8 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
    * another import runs, so an import time that passes meanwhile runs right after it.
    */
   let scheduleFromMs = carried.scheduleFromMs ?? Date.now();
+  /** Imports that failed since the last success. */
+  let failedInARow = carried.failedInARow ?? 0;
   /** The next import instant as the status reports it. */
   let nextImportAt: string | undefined = carried.nextImportAt ?? undefined;
   /** The next import instant as last written to the metric row; only written under the lock. */
@@ -308,6 +316,7 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
       if (refused !== undefined) throw ApplicationFailure.nonRetryable(refused, FailureType.LookResultUnusable);
       if (replaces) replaceOwed = false;
       lastError = undefined;
+      failedInARow = 0;
       lastSucceededAt = new Date().toISOString();
       health = 'active';
       await exclusive(async () => {
@@ -322,6 +331,7 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
         return;
       }
       lastError = failure.message;
+      failedInARow++;
       if (replace) replaceOwed = true;
       // A person must act on a non-retryable failure. Transient trouble that outlived the retries
       // keeps the state (the next import retries), except that a metric without data, or whose new
@@ -331,9 +341,15 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
         const newSourceMissing = kind === 'config_change' && patched('failed-config-change-needs-attention');
         health = lastSucceededAt && !newSourceMissing ? 'active' : 'needs_attention';
       }
+      // Transient trouble that keeps coming back is not transient: say so before a person wonders
+      // why the data stopped.
+      if (health === 'active' && failedInARow >= failuresBeforeAttention && patched('repeated-failures-need-attention')) {
+        health = 'needs_attention';
+        lastError = `${failedInARow} imports in a row failed; the last one with: ${failure.message}`;
+      }
       await exclusive(async () => {
         publish();
-        await bookkeeping.finishImportRun({ importRunId, succeeded: false, error: failure.message, metricState: currentState() });
+        await bookkeeping.finishImportRun({ importRunId, succeeded: false, error: lastError, metricState: currentState() });
       });
       lastImport = { ...run, finishedAt: new Date().toISOString(), succeeded: false };
     } finally {
@@ -358,6 +374,7 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
         lastError,
         nextImportAt: savedNextImportAt,
         scheduleFromMs,
+        failedInARow,
       };
       await continueAsNew<typeof metricImportWorkflow>({ ...input, carried: next });
     }

@@ -2,6 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Row } from '../../../src/looker-emulator/types';
+import { eq } from 'drizzle-orm';
+import { toApplicationFailure } from '../../../src/activities/failures';
+import { createSecretBox, generateEncryptionKey } from '../../../src/crypto/secret-box';
+import { integrations } from '../../../src/db/schema';
+import { clientSecretAad } from '../../../src/looker/client-factory';
 import { activitiesFor } from '../../../src/runtime/services';
 import { metricWorkflowId } from '../../../src/shared/ids';
 import { importNow } from '../../../src/shared/messages';
@@ -46,9 +51,9 @@ describe('import correctness', () => {
   afterAll(() => stopTimeSkippingStack({ env, stack }));
 
   /** A metric on Look 1 whose import time is twelve hours from the server's now: no import time interferes. */
-  async function activeMetric() {
+  async function activeMetric(integration = integrationId) {
     const importTime = utcTimeOfDay((await env.currentTimeMs()) + 12 * 3_600_000);
-    const metric = await createMetric(stack, integrationId, { importTime, timeZone: 'UTC' });
+    const metric = await createMetric(stack, integration, { importTime, timeZone: 'UTC' });
     await eventuallyStatus(stack, metric.id, (s) => s.state === 'active');
     return metric;
   }
@@ -193,6 +198,64 @@ describe('import correctness', () => {
         ['manual', 'succeeded'],
         ['scheduled', 'succeeded'],
       ]);
+      await stack.gateway.terminate(metric.id, 'test done');
+    });
+  });
+
+  describe('failure classification (finding 6)', () => {
+    it('needs attention at once, with what to fix, when the key of the stored client secret left ENCRYPTION_KEYS', async () => {
+      // Its own integration: the other tests' keeps its secret.
+      const metric = await activeMetric(await createIntegration(stack));
+      // The secret as sealed under a key this worker no longer has (rotated out of ENCRYPTION_KEYS).
+      const retired = createSecretBox({ current: { id: 'retired', key: Buffer.from(generateEncryptionKey(), 'base64') }, previous: [] });
+      await stack.services.database.db
+        .update(integrations)
+        .set({ clientSecretSealed: retired.encrypt('test-client-secret-d41d8cd98f00b204', clientSecretAad(metric.integrationId)), secretKeyId: 'retired' })
+        .where(eq(integrations.id, metric.integrationId));
+      const runsBefore = stack.emulator.control.counters().runs['1'] ?? 0;
+
+      await stack.client.workflow.getHandle(metric.workflowId).signal(importNow);
+      const broken = await eventuallyStatus(stack, metric.id, (s) => s.lastImport?.kind === 'manual');
+      expect(broken.state).toBe('needs_attention');
+      expect(broken.lastError).toMatch(/unknown key id retired.*Put the retired key back into ENCRYPTION_KEYS, or enter the client secret again/);
+      expect(broken.lastError).not.toContain('d41d8cd98f00b204');
+      expect(stack.emulator.control.counters().runs['1'] ?? 0).toBe(runsBefore);
+      await stack.gateway.terminate(metric.id, 'test done');
+    });
+
+    it('does not retry a value Postgres rejects (SQLSTATE class 22), and keeps retrying connection trouble', async () => {
+      const rejected = await stack.services.database.sql`select '0000-01-01'::date`.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      const failure = toApplicationFailure(rejected);
+      expect(failure).toMatchObject({ type: 'DatabaseRejectedData', nonRetryable: true });
+      expect(failure.message).toMatch(/SQLSTATE 22008.*Check the Look's date and value fields/);
+      const lost = Object.assign(new Error('terminating connection due to administrator command'), { name: 'PostgresError', code: '57P01' });
+      expect(toApplicationFailure(lost)).toMatchObject({ type: 'DatabaseError', nonRetryable: false });
+    });
+
+    it('needs attention after three failed imports in a row, and is active again after the next success', async () => {
+      const metric = await activeMetric();
+      const first = await status(stack, metric.id);
+      const due = Date.parse(first.nextImportAt!);
+      const outage = stack.emulator.control.addFault({ type: 'error', status: 503, match: { path: look1Run } });
+      const day = 86_400_000;
+
+      // Each day's import outlives its 6 hours of retries; the first two keep the state.
+      for (const [index, expected] of (['active', 'active', 'needs_attention'] as const).entries()) {
+        await env.sleep(due + index * day + 7 * 3_600_000 - (await env.currentTimeMs()));
+        const after = await eventuallyStatus(stack, metric.id, (s) => s.lastImport?.scheduledFor === new Date(due + index * day).toISOString());
+        expect([after.lastImport?.succeeded, after.state]).toEqual([false, expected]);
+      }
+      const broken = await status(stack, metric.id);
+      expect(broken.lastError).toMatch(/^3 imports in a row failed; the last one with: Looker is unavailable/);
+      expect(await metricRow(stack, metric.id)).toMatchObject({ state: 'needs_attention', lastError: broken.lastError });
+
+      stack.emulator.control.removeFault(outage.id);
+      await env.sleep(due + 3 * day + 3_600_000 - (await env.currentTimeMs()));
+      const fixed = await eventuallyStatus(stack, metric.id, (s) => s.lastImport?.scheduledFor === new Date(due + 3 * day).toISOString());
+      expect(fixed).toMatchObject({ state: 'active', lastError: null });
       await stack.gateway.terminate(metric.id, 'test done');
     });
   });
