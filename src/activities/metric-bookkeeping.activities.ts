@@ -77,12 +77,19 @@ export function createBookkeepingActivities({ db, logger }: ActivityDeps) {
       });
     },
 
-    saveMetricState(input: { metricId: string; state?: MetricState; schedule?: ImportSchedule; nextImportAt?: string | null }): Promise<void> {
+    saveMetricState(input: {
+      metricId: string;
+      state?: MetricState;
+      schedule?: ImportSchedule;
+      nextImportAt?: string | null;
+      lastError?: string | null;
+    }): Promise<void> {
       return translated(logger, 'saveMetricState', async () => {
         await db
           .update(metrics)
           .set({
             ...(input.state ? { state: input.state } : {}),
+            ...(input.lastError !== undefined ? { lastError: input.lastError } : {}),
             ...(input.schedule ? { importTime: input.schedule.importTime, timeZone: input.schedule.timeZone } : {}),
             ...(input.nextImportAt !== undefined ? { nextImportAt: input.nextImportAt === null ? null : new Date(input.nextImportAt) } : {}),
             updatedAt: new Date(),

@@ -78,8 +78,12 @@ const merge = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', maximumInterval: '2 minutes', nonRetryableErrorTypes },
 });
 
-/** Time-zone math runs as a local activity so its result is recorded and replay can never change it. */
-const clock = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
+/**
+ * Time-zone math runs as a local activity so its result is recorded and replay can never change it.
+ * Bounded: it fails the same way every time (a zone this worker's ICU does not know), and unbounded
+ * retries would wedge the loop, or hold the lock inside `updateSchedule` so no message is answered.
+ */
+const clock = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
 
 /**
  * Transient failures in a row after which a metric needs attention: three daily imports that each
@@ -126,6 +130,8 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
    * another import runs, so an import time that passes meanwhile runs right after it.
    */
   let scheduleFromMs = carried.scheduleFromMs ?? Date.now();
+  /** The next import time could not be computed for the saved schedule (see `scheduleUnusable`). */
+  let scheduleBroken = false;
   /** Imports that failed since the last success. */
   let failedInARow = carried.failedInARow ?? 0;
   /** The next import instant as the status reports it. */
@@ -222,9 +228,20 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
     (next) =>
       exclusive(async () => {
         const changedAt = Date.now();
-        const { atMs } = await clock.computeNextImportAt({ afterMs: changedAt, schedule: next });
+        let atMs: number;
+        try {
+          ({ atMs } = await clock.computeNextImportAt({ afterMs: changedAt, schedule: next }));
+        } catch (error) {
+          // Refused, and nothing changes; the lock is released with the answer.
+          throw ApplicationFailure.nonRetryable(scheduleUnusable(next, error));
+        }
         schedule = next;
         scheduleFromMs = changedAt;
+        // A schedule that works again is a fix: import at once, as after any fix.
+        if (scheduleBroken) {
+          scheduleBroken = false;
+          if (!paused) queueImport('manual');
+        }
         nextImportAt = new Date(atMs).toISOString();
         wake++;
         const shown = paused ? null : nextImportAt;
@@ -389,7 +406,24 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
       continue;
     }
     const seen = wake;
-    const { atMs } = await clock.computeNextImportAt({ afterMs: scheduleFromMs, schedule });
+    let atMs: number;
+    try {
+      ({ atMs } = await clock.computeNextImportAt({ afterMs: scheduleFromMs, schedule }));
+    } catch (error) {
+      scheduleBroken = true;
+      health = 'needs_attention';
+      lastError = scheduleUnusable(schedule, error);
+      nextImportAt = undefined;
+      await exclusive(async () => {
+        publish();
+        await bookkeeping.saveMetricState({ metricId, state: currentState(), nextImportAt: null, lastError });
+        savedNextImportAt = null;
+      });
+      // Wait for a fix (schedule change, resume, import now, config change); try again daily, as
+      // a worker that knows the zone may take over.
+      await condition(() => wake !== seen || pendingImport !== undefined || ending() || shouldContinueAsNew(), '1 day');
+      continue;
+    }
     // The schedule (or pause) changed while this was computed: compute again.
     if (seen !== wake) continue;
     if (atMs <= Date.now()) {
@@ -421,6 +455,14 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
   }
   // Deleted or stopped: let running handlers answer, then end.
   await condition(allHandlersFinished);
+}
+
+/** Why no import time can be computed for `schedule`, and what to do about it. */
+function scheduleUnusable(schedule: ImportSchedule, error: unknown): string {
+  return (
+    `The next import time cannot be computed for ${schedule.importTime} in time zone "${schedule.timeZone}" on this worker ` +
+    `(${describeFailure(error).message}). Change the schedule to a time zone every worker knows (PATCH /v1/metrics/{id}/schedule), or update the workers' Node.js.`
+  );
 }
 
 const staleRunMessage = "The metric's source changed while this import ran: its rows were discarded, and the import of the new source follows.";

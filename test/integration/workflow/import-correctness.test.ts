@@ -260,6 +260,35 @@ describe('import correctness', () => {
     });
   });
 
+  describe('schedule the worker cannot compute (finding 7b)', () => {
+    it('needs attention with what to fix, keeps answering messages, and recovers on a schedule change', async () => {
+      const metric = await activeMetric();
+      await stack.gateway.terminate(metric.id, 'restarted with a zone this worker does not know');
+      // As if the API's ICU had accepted a zone the worker's does not.
+      await stack.client.workflow.start('metricImportWorkflow', {
+        taskQueue: stack.taskQueue,
+        workflowId: metric.workflowId,
+        args: [{ metricId: metric.id, schedule: { importTime: '06:00', timeZone: 'Mars/Olympus' } }],
+      });
+
+      const broken = await eventuallyStatus(stack, metric.id, (s) => s.state === 'needs_attention');
+      expect(broken.lastError).toMatch(/cannot be computed for 06:00 in time zone "Mars\/Olympus".*Change the schedule/);
+      expect(broken.nextImportAt).toBeNull();
+      expect(await metricRow(stack, metric.id)).toMatchObject({ state: 'needs_attention', lastError: broken.lastError, nextImportAt: null });
+
+      // The lock is free: pause and resume answer.
+      expect(await stack.gateway.pause(metric.id)).toMatchObject({ state: 'paused' });
+      await stack.gateway.resume(metric.id);
+
+      const importTime = utcTimeOfDay((await env.currentTimeMs()) + 12 * 3_600_000);
+      const { nextImportAt } = await stack.gateway.updateSchedule(metric.id, { importTime, timeZone: 'UTC' });
+      expect(nextImportAt).not.toBeNull();
+      const fixed = await eventuallyStatus(stack, metric.id, (s) => s.state === 'active');
+      expect(fixed).toMatchObject({ lastError: null, nextImportAt });
+      await stack.gateway.terminate(metric.id, 'test done');
+    });
+  });
+
   describe('stale runs', () => {
     it('needs attention when a config change fails for good, though the metric had imported before', async () => {
       const metric = await activeMetric();
