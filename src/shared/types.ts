@@ -69,6 +69,9 @@ export interface MetricStatus {
   lastError: string | null;
 }
 
+/** A change of schedule: either field or both (older callers always send both). */
+export type ScheduleChange = Partial<ImportSchedule>;
+
 export interface SourceConfigChange {
   lookId?: string;
   dateField?: string;

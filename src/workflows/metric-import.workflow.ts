@@ -28,6 +28,7 @@ import type {
   MetricState,
   MetricStatus,
   MetricWorkflowInput,
+  ScheduleChange,
   SourceConfigChange,
 } from '../shared/types';
 
@@ -225,8 +226,9 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
 
   setHandler(
     updateSchedule,
-    (next) =>
+    (change) =>
       exclusive(async () => {
+        const next: ImportSchedule = { importTime: change.importTime ?? schedule.importTime, timeZone: change.timeZone ?? schedule.timeZone };
         const changedAt = Date.now();
         let atMs: number;
         try {
@@ -250,12 +252,15 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
         return { nextImportAt: shown };
       }),
     {
-      validator: (next: ImportSchedule) => {
-        if (typeof next?.importTime !== 'string' || parseImportTime(next.importTime) === undefined) {
-          throw new Error(`importTime "${String(next?.importTime)}" is not a time of day; use HH:MM between 00:00 and 23:59.`);
+      validator: (change: ScheduleChange) => {
+        if (change?.importTime === undefined && change?.timeZone === undefined) {
+          throw new Error('Nothing to change: give importTime, timeZone or both.');
         }
-        if (typeof next.timeZone !== 'string' || canonicalTimeZone(next.timeZone) !== next.timeZone) {
-          throw new Error(`timeZone "${String(next.timeZone)}" is not a canonical IANA time zone name such as "Europe/Berlin".`);
+        if (change.importTime !== undefined && (typeof change.importTime !== 'string' || parseImportTime(change.importTime) === undefined)) {
+          throw new Error(`importTime "${String(change.importTime)}" is not a time of day; use HH:MM between 00:00 and 23:59.`);
+        }
+        if (change.timeZone !== undefined && (typeof change.timeZone !== 'string' || canonicalTimeZone(change.timeZone) !== change.timeZone)) {
+          throw new Error(`timeZone "${String(change.timeZone)}" is not a canonical IANA time zone name such as "Europe/Berlin".`);
         }
       },
     },

@@ -289,6 +289,31 @@ describe('import correctness', () => {
     });
   });
 
+  describe('schedule changes (finding 5)', () => {
+    it('keeps both of two concurrent changes, one to the import time and one to the zone', async () => {
+      const metric = await activeMetric();
+      const importTime = utcTimeOfDay((await env.currentTimeMs()) + 5 * 3_600_000);
+      const [timeChange, zoneChange] = await Promise.all([
+        stack.http('PATCH', `/v1/metrics/${metric.id}/schedule`, { importTime }),
+        stack.http('PATCH', `/v1/metrics/${metric.id}/schedule`, { timeZone: 'America/Nuuk' }),
+      ]);
+      expect([timeChange.status, zoneChange.status]).toEqual([200, 200]);
+      expect((await status(stack, metric.id)).schedule).toEqual({ importTime, timeZone: 'America/Nuuk' });
+      expect(await metricRow(stack, metric.id)).toMatchObject({ importTime, timeZone: 'America/Nuuk' });
+      await stack.gateway.terminate(metric.id, 'test done');
+    });
+
+    it('refuses an empty change in the workflow too, and still accepts a whole schedule (older callers)', async () => {
+      const metric = await activeMetric();
+      await expect(stack.gateway.updateSchedule(metric.id, {})).rejects.toMatchObject({
+        message: expect.stringContaining('give importTime, timeZone or both') as unknown,
+      });
+      await stack.gateway.updateSchedule(metric.id, { importTime: '07:15', timeZone: 'Europe/Berlin' });
+      expect((await status(stack, metric.id)).schedule).toEqual({ importTime: '07:15', timeZone: 'Europe/Berlin' });
+      await stack.gateway.terminate(metric.id, 'test done');
+    });
+  });
+
   describe('stale runs', () => {
     it('needs attention when a config change fails for good, though the metric had imported before', async () => {
       const metric = await activeMetric();
