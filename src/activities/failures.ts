@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import { LookerError } from '../looker/errors';
 import type { Logger } from '../logger';
 import { FailureType, isNonRetryableFailureType } from '../shared/failure-types';
@@ -57,6 +57,8 @@ export async function translated<T>(logger: Logger, activity: string, fn: () => 
   try {
     return await fn();
   } catch (error) {
+    // The activity was cancelled (heartbeat timeout, workflow gone): report it as such.
+    if (error instanceof CancelledFailure) throw error;
     const failure = toApplicationFailure(error);
     if (failure !== error) logger.warn({ activity, err: error, failureType: failure.type }, 'activity failed');
     throw failure;

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
 import { importRuns, metrics } from '../db/schema';
 import { parseLookRows } from '../looker/parse-look-result';
@@ -56,9 +56,20 @@ export function createLookerActivities(deps: ActivityDeps) {
         if (!row) throw metricGone(importRunId);
         const { run } = row;
         const client = await clientFor(row.integrationId);
-        const rows = await whileHeartbeating(() => client.runLook(run.lookId, { limit: deps.maxRows }));
+        // Cancelled (heartbeat timeout, workflow terminated): the Looker query is abandoned and
+        // nothing is staged, so an attempt the workflow no longer waits for leaves no rows behind.
+        const { cancellationSignal } = Context.current();
+        const rows = await whileHeartbeating(() => client.runLook(run.lookId, { limit: deps.maxRows, signal: cancellationSignal }));
+        cancellationSignal.throwIfAborted();
         const parsed = parseLookRows(rows, { dateField: run.dateField, valueField: run.valueField, limit: deps.maxRows });
-        await whileHeartbeating(() => stageDatapoints(deps.sql, importRunId, parsed.datapoints));
+        const staged = await whileHeartbeating(() => stageDatapoints(deps.sql, importRunId, parsed.datapoints));
+        if (!staged) {
+          throw ApplicationFailure.create({
+            type: FailureType.RunClosed,
+            nonRetryable: true,
+            message: `Import run ${importRunId} is already finished: this late attempt staged nothing.`,
+          });
+        }
         const skipped = Object.values(parsed.skipped).reduce((sum, n) => sum + n, 0);
         const warnings = parsed.possiblyTruncated
           ? [

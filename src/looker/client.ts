@@ -57,6 +57,8 @@ interface CallOptions {
   auth?: boolean;
   form?: Record<string, string>;
   method?: 'GET' | 'POST' | 'DELETE';
+  /** Aborts the request early (e.g. the activity was cancelled), besides the timeout. */
+  signal?: AbortSignal;
 }
 
 interface RawResponse {
@@ -176,11 +178,12 @@ export class LookerClient {
   }
 
   /** Runs the Look and returns its raw rows (json format, unformatted values). */
-  runLook(lookId: string, options: { limit: number }): Promise<unknown> {
+  runLook(lookId: string, options: { limit: number; signal?: AbortSignal }): Promise<unknown> {
     return this.guard(async () => {
       const { body } = await this.getJson(`/looks/${encodeURIComponent(lookId)}/run/json`, {
         query: { limit: options.limit, apply_formatting: false, apply_vis: false, cache: true },
         timeoutMs: this.runTimeoutMs,
+        signal: options.signal,
         notFound: () => lookerErrors.lookNotFound(lookId),
       });
       return body;
@@ -320,7 +323,7 @@ export class LookerClient {
         dispatcher: this.options.dispatcher,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: options.signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), options.signal]) : AbortSignal.timeout(timeoutMs),
       });
       return { status: response.statusCode, headers: response.headers, body: await readText(response.body, this.maxResponseBytes) };
     } catch (error) {

@@ -19,6 +19,8 @@ export const FailureType = {
   SecretUnreadable: 'StoredSecretUnreadable',
   /** Postgres refused the data itself (SQLSTATE class 22): the same rows fail the same way. */
   DataRejected: 'DatabaseRejectedData',
+  /** A late attempt of an import run that was already merged, finished or abandoned. */
+  RunClosed: 'ImportRunClosed',
   /** The metric or its integration was deleted while the workflow ran. */
   MetricGone: 'MetricGone',
   /** Transient: retried with backoff, honouring Retry-After. */
@@ -45,6 +47,7 @@ export const nonRetryableFailureTypes: readonly FailureTypeName[] = [
   FailureType.RequestRejected,
   FailureType.SecretUnreadable,
   FailureType.DataRejected,
+  FailureType.RunClosed,
   FailureType.MetricGone,
 ];
 

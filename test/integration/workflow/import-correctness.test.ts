@@ -7,6 +7,7 @@ import { toApplicationFailure } from '../../../src/activities/failures';
 import { createSecretBox, generateEncryptionKey } from '../../../src/crypto/secret-box';
 import { integrations } from '../../../src/db/schema';
 import { clientSecretAad } from '../../../src/looker/client-factory';
+import { stageDatapoints } from '../../../src/activities/staging';
 import { activitiesFor } from '../../../src/runtime/services';
 import { metricWorkflowId } from '../../../src/shared/ids';
 import { importNow } from '../../../src/shared/messages';
@@ -56,6 +57,13 @@ describe('import correctness', () => {
     const metric = await createMetric(stack, integration, { importTime, timeZone: 'UTC' });
     await eventuallyStatus(stack, metric.id, (s) => s.state === 'active');
     return metric;
+  }
+
+  /** Rows staged under any import run of the metric. */
+  async function stagedRows(metricId: string): Promise<number> {
+    const [row] = await stack.services.database.sql<{ count: number }[]>`
+      select count(*)::int as count from staged_datapoints s join import_runs r on r.id = s.import_run_id where r.metric_id = ${metricId}`;
+    return row?.count ?? 0;
   }
 
   const faultHits = (id: string) => stack.emulator.control.listFaults().find((fault) => fault.id === id)?.hits ?? 0;
@@ -310,6 +318,47 @@ describe('import correctness', () => {
       });
       await stack.gateway.updateSchedule(metric.id, { importTime: '07:15', timeZone: 'Europe/Berlin' });
       expect((await status(stack, metric.id)).schedule).toEqual({ importTime: '07:15', timeZone: 'Europe/Berlin' });
+      await stack.gateway.terminate(metric.id, 'test done');
+    });
+  });
+
+  describe('cancellation and staged rows (finding 4)', () => {
+    it('stages nothing for a run that was already merged (a late attempt)', async () => {
+      const metric = await activeMetric();
+      const [backfill] = await importRuns(stack, metric.id);
+      expect(backfill?.status).toBe('succeeded');
+      const staged = await stageDatapoints(stack.services.database.sql, backfill!.id, [{ date: '2024-07-01', value: '1' }]);
+      expect(staged).toBe(false);
+      expect(await stagedRows(metric.id)).toBe(0);
+      await stack.gateway.terminate(metric.id, 'test done');
+    });
+
+    it('closes a run abandoned by a terminated workflow and drops what it staged when the next import starts', async () => {
+      const metric = await activeMetric();
+      expect(await stagedRows(metric.id)).toBe(0);
+      const hang = stack.emulator.control.addFault({ type: 'hang', match: { path: look1Run } });
+      await stack.client.workflow.getHandle(metric.workflowId).signal(importNow);
+      await eventually(() => Promise.resolve(faultHits(hang.id) === 1 ? true : undefined));
+      await stack.gateway.terminate(metric.id, 'reset by an operator');
+      // The abandoned attempt's Look run answers after all, and it stages its rows.
+      stack.emulator.control.removeFault(hang.id);
+      await eventually(async () => ((await stagedRows(metric.id)) > 0 ? true : undefined));
+
+      // The metric's workflow is started again (as after a reset): its first import cleans up.
+      await stack.client.workflow.start('metricImportWorkflow', {
+        taskQueue: stack.taskQueue,
+        workflowId: metric.workflowId,
+        args: [{ metricId: metric.id, schedule: { importTime: '06:00', timeZone: 'UTC' } }],
+      });
+      await eventuallyStatus(stack, metric.id, (s) => s.lastImport?.kind === 'backfill');
+      expect(await stagedRows(metric.id)).toBe(0);
+      const runs = await importRuns(stack, metric.id);
+      expect(runs.map((run) => [run.kind, run.status])).toEqual([
+        ['backfill', 'succeeded'],
+        ['manual', 'failed'],
+        ['backfill', 'succeeded'],
+      ]);
+      expect(runs[1]!.error).toMatch(/abandoned/);
       await stack.gateway.terminate(metric.id, 'test done');
     });
   });
