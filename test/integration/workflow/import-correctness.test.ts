@@ -129,7 +129,8 @@ describe('import correctness', () => {
 
     it('reports a source change as applied when a retry finds that an earlier attempt committed it', async () => {
       const metric = await activeMetric();
-      const { applySourceConfig } = activitiesFor(stack.services);
+      const activities = activitiesFor(stack.services);
+      const applySourceConfig = (input: Parameters<typeof activities.applySourceConfig>[0]) => activities.applySourceConfig(input);
       const changeId = randomUUID();
       // Attempt 1 commits, but its result is lost (a timeout, a worker crash): the workflow retries.
       const first = await applySourceConfig({ metricId: metric.id, change: toLook13, changeId });
@@ -142,7 +143,8 @@ describe('import correctness', () => {
 
     it('never lets a late attempt of an older change overwrite a newer one (A → B → A)', async () => {
       const metric = await activeMetric();
-      const { applySourceConfig } = activitiesFor(stack.services);
+      const activities = activitiesFor(stack.services);
+      const applySourceConfig = (input: Parameters<typeof activities.applySourceConfig>[0]) => activities.applySourceConfig(input);
       const toB = randomUUID();
       // Attempt 1 of A → B waits on Looker past its timeout; attempt 2 commits B; then B → A.
       const slow = stack.emulator.control.addFault({ type: 'latency', ms: 3_000, count: 1, match: { path: '/looks/13/run/json_detail' } });
