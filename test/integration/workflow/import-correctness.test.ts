@@ -27,6 +27,8 @@ import {
 } from './workflow-helpers';
 
 const look1Run = '/looks/1/run/json';
+/** For tests that live through 6-hour retry windows: ~40 Look runs per failed import, slower on a busy machine. */
+const manyRetriesTimeoutMs = 180_000;
 
 /** 'HH:MM' of an instant on the UTC wall clock. */
 function utcTimeOfDay(ms: number): string {
@@ -267,7 +269,7 @@ describe('import correctness', () => {
       const fixed = await eventuallyStatus(stack, metric.id, (s) => s.lastImport?.scheduledFor === new Date(due + 3 * day).toISOString());
       expect(fixed).toMatchObject({ state: 'active', lastError: null });
       await stack.gateway.terminate(metric.id, 'test done');
-    });
+    }, manyRetriesTimeoutMs);
   });
 
   describe('schedule the worker cannot compute (finding 7b)', () => {
@@ -378,7 +380,7 @@ describe('import correctness', () => {
       expect(failed.lastError).toMatch(/Looker is unavailable/);
       expect(await metricRow(stack, metric.id)).toMatchObject({ state: 'needs_attention' });
       await stack.gateway.terminate(metric.id, 'test done');
-    });
+    }, manyRetriesTimeoutMs);
 
     it('records an import whose source changed under it as discarded, not succeeded', async () => {
       const metric = await activeMetric();
