@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import { LookerError } from '../looker/errors';
 import type { Logger } from '../logger';
 import { FailureType, isNonRetryableFailureType } from '../shared/failure-types';
@@ -24,8 +24,25 @@ export function toApplicationFailure(error: unknown): ApplicationFailure {
   if (error instanceof Error && error.name === 'LookResultError') {
     return ApplicationFailure.create({ type: FailureType.LookResultUnusable, message: error.message, nonRetryable: true });
   }
+  if (error instanceof Error && error.name === 'SecretBoxError') {
+    // Retrying cannot bring a key back. The message names only key ids, never key material.
+    return ApplicationFailure.create({
+      type: FailureType.SecretUnreadable,
+      nonRetryable: true,
+      message: `The integration's stored client secret cannot be decrypted (${error.message}). Put the retired key back into ENCRYPTION_KEYS, or enter the client secret again (PATCH /v1/integrations/{id}).`,
+    });
+  }
   if (error instanceof Error && error.name === 'PostgresError') {
     const code = 'code' in error ? String(error.code) : 'unknown';
+    // Class 22 (data exception: a date or number out of range…) is deterministic: the same rows
+    // fail the same way on every retry. Everything else (connections, serialization) is transient.
+    if (code.startsWith('22')) {
+      return ApplicationFailure.create({
+        type: FailureType.DataRejected,
+        nonRetryable: true,
+        message: `Postgres rejected a value from the Look (SQLSTATE ${code}). Check the Look's date and value fields for out-of-range values, or filter those rows in Looker.`,
+      });
+    }
     return ApplicationFailure.create({ type: FailureType.Database, message: `Database error (SQLSTATE ${code}).` });
   }
   return ApplicationFailure.create({ type: FailureType.Internal, message: error instanceof Error ? `${error.name}: internal error` : 'internal error' });
@@ -40,6 +57,8 @@ export async function translated<T>(logger: Logger, activity: string, fn: () => 
   try {
     return await fn();
   } catch (error) {
+    // The activity was cancelled (heartbeat timeout, workflow gone): report it as such.
+    if (error instanceof CancelledFailure) throw error;
     const failure = toApplicationFailure(error);
     if (failure !== error) logger.warn({ activity, err: error, failureType: failure.type }, 'activity failed');
     throw failure;

@@ -1,5 +1,5 @@
-import { ApplicationFailure } from '@temporalio/activity';
-import { eq } from 'drizzle-orm';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { and, eq } from 'drizzle-orm';
 import { importRuns, metrics } from '../db/schema';
 import { parseLookRows } from '../looker/parse-look-result';
 import { FailureType } from '../shared/failure-types';
@@ -10,9 +10,11 @@ import { whileHeartbeating } from './heartbeat';
 import { stageDatapoints } from './staging';
 
 export interface RunLookResult {
+  lookId: string;
   rowsRead: number;
   datapoints: number;
   skipped: number;
+  skipReasons: Record<string, number>;
   possiblyTruncated: boolean;
   firstDate: string | null;
   lastDate: string | null;
@@ -54,12 +56,25 @@ export function createLookerActivities(deps: ActivityDeps) {
         if (!row) throw metricGone(importRunId);
         const { run } = row;
         const client = await clientFor(row.integrationId);
-        const rows = await whileHeartbeating(() => client.runLook(run.lookId, { limit: deps.maxRows, fields: [run.dateField, run.valueField] }));
+        // Cancelled (heartbeat timeout, workflow terminated): the Looker query is abandoned and
+        // nothing is staged, so an attempt the workflow no longer waits for leaves no rows behind.
+        const { cancellationSignal } = Context.current();
+        const rows = await whileHeartbeating(() => client.runLook(run.lookId, { limit: deps.maxRows, fields: [run.dateField, run.valueField], signal: cancellationSignal }));
+        cancellationSignal.throwIfAborted();
         const parsed = parseLookRows(rows, { dateField: run.dateField, valueField: run.valueField, limit: deps.maxRows });
-        await whileHeartbeating(() => stageDatapoints(deps.sql, importRunId, parsed.datapoints));
+        const staged = await whileHeartbeating(() => stageDatapoints(deps.sql, importRunId, parsed.datapoints));
+        if (!staged) {
+          throw ApplicationFailure.create({
+            type: FailureType.RunClosed,
+            nonRetryable: true,
+            message: `Import run ${importRunId} is already finished: this late attempt staged nothing.`,
+          });
+        }
         const skipped = Object.values(parsed.skipped).reduce((sum, n) => sum + n, 0);
         const warnings = parsed.possiblyTruncated
-          ? [`The Look returned exactly ${deps.maxRows} rows, the import's row limit: older history may be missing. Raise LOOKER_MAX_ROWS or filter the Look.`]
+          ? [
+              `The Look returned exactly ${deps.maxRows} rows, the import's row limit: older history may be missing, and a full import cut off this way deletes no stored dates. Raise LOOKER_MAX_ROWS or filter the Look.`,
+            ]
           : [];
         const firstDate = parsed.datapoints[0]?.date ?? null;
         const lastDate = parsed.datapoints.at(-1)?.date ?? null;
@@ -68,18 +83,25 @@ export function createLookerActivities(deps: ActivityDeps) {
           .set({ rowsRead: parsed.rowsRead, skipped, skipReasons: parsed.skipped, warnings, firstDate, lastDate })
           .where(eq(importRuns.id, importRunId));
         logger.info({ importRunId, rowsRead: parsed.rowsRead, datapoints: parsed.datapoints.length, skipped }, 'look run staged');
-        return { rowsRead: parsed.rowsRead, datapoints: parsed.datapoints.length, skipped, possiblyTruncated: parsed.possiblyTruncated, firstDate, lastDate };
+        return { lookId: run.lookId, rowsRead: parsed.rowsRead, datapoints: parsed.datapoints.length, skipped, skipReasons: parsed.skipped, possiblyTruncated: parsed.possiblyTruncated, firstDate, lastDate };
       });
     },
 
     /**
      * Validates a source change against Looker (the Look exists and has both fields) before saving
      * it; a refused change fails the update and leaves the stored config untouched.
+     *
+     * Idempotent and ordered: the save is a compare-and-set on the config version this attempt read,
+     * and a source change stores its `changeId`. A retry of a change an earlier attempt committed
+     * finds its id and reports the change (so the workflow still queues the re-import); an attempt
+     * that lost to a newer change (it outlived its timeout) saves nothing.
      */
-    applySourceConfig(input: { metricId: string; change: SourceConfigChange }): Promise<{ configVersion: number; sourceChanged: boolean }> {
+    applySourceConfig(input: { metricId: string; change: SourceConfigChange; changeId?: string }): Promise<{ configVersion: number; sourceChanged: boolean }> {
       return translated(logger, 'applySourceConfig', async () => {
         const [metric] = await db.select().from(metrics).where(eq(metrics.id, input.metricId));
         if (!metric) throw metricGone(input.metricId);
+        const appliedEarlier = (row: { sourceChangeId: string | null }) => input.changeId !== undefined && row.sourceChangeId === input.changeId;
+        if (appliedEarlier(metric)) return { configVersion: metric.configVersion, sourceChanged: true };
         const next = {
           lookId: input.change.lookId ?? metric.lookId,
           dateField: input.change.dateField ?? metric.dateField,
@@ -105,12 +127,19 @@ export function createLookerActivities(deps: ActivityDeps) {
           .set({
             ...next,
             ...(input.change.name ? { name: input.change.name } : {}),
-            ...(sourceChanged ? { configVersion: metric.configVersion + 1 } : {}),
+            ...(sourceChanged ? { configVersion: metric.configVersion + 1, sourceChangeId: input.changeId ?? null } : {}),
             updatedAt: new Date(),
           })
-          .where(eq(metrics.id, metric.id))
+          .where(and(eq(metrics.id, metric.id), eq(metrics.configVersion, metric.configVersion)))
           .returning({ configVersion: metrics.configVersion });
-        return { configVersion: saved?.configVersion ?? metric.configVersion, sourceChanged };
+        if (saved) return { configVersion: saved.configVersion, sourceChanged };
+        const [current] = await db.select().from(metrics).where(eq(metrics.id, input.metricId));
+        if (!current) throw metricGone(input.metricId);
+        if (appliedEarlier(current)) return { configVersion: current.configVersion, sourceChanged: true };
+        throw ApplicationFailure.create({
+          type: FailureType.SourceConfigConflict,
+          message: `The source of metric ${metric.id} changed while this change was being checked; it was not saved.`,
+        });
       });
     },
   };

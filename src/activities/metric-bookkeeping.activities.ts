@@ -1,9 +1,11 @@
-import { and, eq, sql } from 'drizzle-orm';
-import { importRuns, metrics } from '../db/schema';
+import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { importRuns, metrics, stagedDatapoints } from '../db/schema';
 import { nextImportAt } from '../shared/schedule';
 import type { CarriedState, ImportKind, ImportSchedule, MetricState } from '../shared/types';
 import type { ActivityDeps } from './deps';
 import { metricGone, translated } from './failures';
+
+const abandonedRunMessage = 'The import was abandoned (its workflow was terminated, reset or restarted) and never finished.';
 
 /** Bookkeeping the API reads: metric state, schedule and the import-run history. */
 export function createBookkeepingActivities({ db, logger }: ActivityDeps) {
@@ -35,6 +37,16 @@ export function createBookkeepingActivities({ db, logger }: ActivityDeps) {
         const [metric] = await db.select().from(metrics).where(eq(metrics.id, input.metricId));
         if (!metric) throw metricGone(input.metricId);
         await db.transaction(async (tx) => {
+          // One import per metric runs at a time, so any other run still open was abandoned (the
+          // workflow was terminated, reset or restarted): close it and drop what it staged.
+          const abandoned = await tx
+            .update(importRuns)
+            .set({ status: 'failed', finishedAt: sql`now()`, error: abandonedRunMessage })
+            .where(and(eq(importRuns.metricId, metric.id), eq(importRuns.status, 'running'), ne(importRuns.id, input.importRunId)))
+            .returning({ id: importRuns.id });
+          if (abandoned.length > 0) {
+            await tx.delete(stagedDatapoints).where(inArray(stagedDatapoints.importRunId, abandoned.map((run) => run.id)));
+          }
           await tx
             .insert(importRuns)
             .values({
@@ -64,6 +76,8 @@ export function createBookkeepingActivities({ db, logger }: ActivityDeps) {
             .where(eq(importRuns.id, input.importRunId))
             .returning({ metricId: importRuns.metricId });
           if (!run) return;
+          // A failed run was never merged: what it staged would otherwise stay forever.
+          await tx.delete(stagedDatapoints).where(eq(stagedDatapoints.importRunId, input.importRunId));
           await tx
             .update(metrics)
             .set({
@@ -77,12 +91,19 @@ export function createBookkeepingActivities({ db, logger }: ActivityDeps) {
       });
     },
 
-    saveMetricState(input: { metricId: string; state?: MetricState; schedule?: ImportSchedule; nextImportAt?: string | null }): Promise<void> {
+    saveMetricState(input: {
+      metricId: string;
+      state?: MetricState;
+      schedule?: ImportSchedule;
+      nextImportAt?: string | null;
+      lastError?: string | null;
+    }): Promise<void> {
       return translated(logger, 'saveMetricState', async () => {
         await db
           .update(metrics)
           .set({
             ...(input.state ? { state: input.state } : {}),
+            ...(input.lastError !== undefined ? { lastError: input.lastError } : {}),
             ...(input.schedule ? { importTime: input.schedule.importTime, timeZone: input.schedule.timeZone } : {}),
             ...(input.nextImportAt !== undefined ? { nextImportAt: input.nextImportAt === null ? null : new Date(input.nextImportAt) } : {}),
             updatedAt: new Date(),

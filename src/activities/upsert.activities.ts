@@ -23,7 +23,11 @@ interface RunRow {
 /** Merges a run's staged rows into datapoints in set-based statements, once, whatever the retries. */
 export function createUpsertActivities({ sql, logger }: ActivityDeps) {
   return {
-    upsertDatapoints({ importRunId, replace }: { importRunId: string; replace: boolean }): Promise<UpsertResult> {
+    /**
+     * `replace` also deletes stored dates the run does not contain; `discard` stores nothing and only
+     * clears the run's stage (a result the workflow refused, see docs/workflow.md "Replace").
+     */
+    upsertDatapoints({ importRunId, replace, discard = false }: { importRunId: string; replace: boolean; discard?: boolean }): Promise<UpsertResult> {
       return translated(logger, 'upsertDatapoints', () =>
         sql.begin(async (tx) => {
           const [run] = await tx<RunRow[]>`
@@ -37,10 +41,10 @@ export function createUpsertActivities({ sql, logger }: ActivityDeps) {
           if (run.inserted !== null) {
             return { inserted: run.inserted, updated: run.updated ?? 0, unchanged: run.unchanged ?? 0, deleted: run.deleted ?? 0, stale: false };
           }
-          if (run.config_version !== run.current_version) {
+          if (discard || run.config_version !== run.current_version) {
             await tx`delete from staged_datapoints where import_run_id = ${importRunId}`;
             await tx`update import_runs set inserted = 0, updated = 0, unchanged = 0, deleted = 0 where id = ${importRunId}`;
-            return { inserted: 0, updated: 0, unchanged: 0, deleted: 0, stale: true };
+            return { inserted: 0, updated: 0, unchanged: 0, deleted: 0, stale: run.config_version !== run.current_version };
           }
           const [staged] = await tx<{ count: number }[]>`
             select count(*)::int as count from staged_datapoints where import_run_id = ${importRunId}`;

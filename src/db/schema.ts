@@ -118,6 +118,11 @@ export const metrics = pgTable(
     state: text('state', { enum: metricStates }).notNull().default('backfilling'),
     /** Bumped on every source change so a stale import cannot overwrite a newer config's data. */
     configVersion: integer('config_version').notNull().default(1),
+    /**
+     * The workflow's id of the source change that produced `configVersion`: a retried attempt of
+     * that change finds it here and knows it was applied (and that a re-import is owed).
+     */
+    sourceChangeId: uuid('source_change_id'),
     lastImportAt: timestamp('last_import_at', { withTimezone: true }),
     nextImportAt: timestamp('next_import_at', { withTimezone: true }),
     lastError: text('last_error'),

@@ -83,6 +83,8 @@ interface CallOptions {
   auth?: boolean;
   form?: Record<string, string>;
   method?: 'GET' | 'POST' | 'DELETE';
+  /** Aborts the request early (e.g. the activity was cancelled), besides the timeout. */
+  signal?: AbortSignal;
 }
 
 interface RawResponse {
@@ -214,13 +216,15 @@ export class LookerClient {
    * `limit` rows of at most `rowBytes` each; with `fields`, every row but the first (kept whole
    * for the parser's diagnostics) keeps only those fields, within `limit` × keptBytesPerRow.
    * More is refused (RequestRejected). An answer that is not an array comes back as it is.
+   * `signal` abandons the query early (the activity was cancelled), besides the timeout.
    */
-  runLook(lookId: string, options: { limit: number; fields?: readonly string[] }): Promise<unknown> {
+  runLook(lookId: string, options: { limit: number; fields?: readonly string[]; signal?: AbortSignal }): Promise<unknown> {
     return this.guard(async () => {
       const path = `/looks/${encodeURIComponent(lookId)}/run/json`;
       const response = await this.authorized(path, {
         query: { limit: options.limit, apply_formatting: false, apply_vis: false, cache: true },
         timeoutMs: this.runTimeoutMs,
+        signal: options.signal,
       });
       if (!isSuccess(response.status)) {
         this.throwForAnswer(await this.readAll(response, this.limits.smallBytes, `GET ${path}`), `GET ${path}`, () => lookerErrors.lookNotFound(lookId));
@@ -409,7 +413,7 @@ export class LookerClient {
         dispatcher: this.options.dispatcher,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: options.signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), options.signal]) : AbortSignal.timeout(timeoutMs),
       });
       return { status: response.statusCode, headers: response.headers, body: response.body, timeoutMs };
     } catch (error) {

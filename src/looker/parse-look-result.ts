@@ -449,13 +449,13 @@ function parseCalendarDate(text: string): ParsedDate | undefined {
 function parseMonth(text: string): ParsedDate | undefined {
   const match = MONTH.exec(text);
   const month = Number(match?.[2]);
-  if (match === null || month < 1 || month > 12) return undefined;
+  if (match === null || Number(match[1]) < 1 || month < 1 || month > 12) return undefined;
   return { date: isoDate(Number(match[1]), month, 1), granularity: 'month', hadTime: false };
 }
 
 function parseQuarter(text: string): ParsedDate | undefined {
   const match = QUARTER.exec(text);
-  if (match === null) return undefined;
+  if (match === null || Number(match[1]) < 1) return undefined;
   const firstMonth = (Number(match[2]) - 1) * 3 + 1;
   return { date: isoDate(Number(match[1]), firstMonth, 1), granularity: 'quarter', hadTime: false };
 }
@@ -468,7 +468,8 @@ function parseYear(text: string): ParsedDate | undefined {
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function isValidDay(year: number, month: number, day: number): boolean {
-  if (month < 1 || month > 12 || day < 1) return false;
+  // Year 0000 parses as a calendar date but Postgres rejects it: skip the row, not the import.
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
   const isLeapYear = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   return day <= (month === 2 && isLeapYear ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0));
 }

@@ -15,6 +15,12 @@ export const FailureType = {
   NotLooker: 'NotLookerApi',
   /** Looker refused the request itself (400/403/422): retrying the same request cannot help. */
   RequestRejected: 'LookerRequestRejected',
+  /** A stored secret does not decrypt: its key left ENCRYPTION_KEYS, or the ciphertext is damaged. */
+  SecretUnreadable: 'StoredSecretUnreadable',
+  /** Postgres refused the data itself (SQLSTATE class 22): the same rows fail the same way. */
+  DataRejected: 'DatabaseRejectedData',
+  /** A late attempt of an import run that was already merged, finished or abandoned. */
+  RunClosed: 'ImportRunClosed',
   /** The metric or its integration was deleted while the workflow ran. */
   MetricGone: 'MetricGone',
   /** Transient: retried with backoff, honouring Retry-After. */
@@ -22,6 +28,8 @@ export const FailureType = {
   Unavailable: 'LookerUnavailable',
   TokenExpired: 'LookerTokenExpired',
   MalformedResponse: 'LookerMalformedResponse',
+  /** A source change lost a compare-and-set to a newer one (retried: the retry reads the new state). */
+  SourceConfigConflict: 'SourceConfigConflict',
   /** Postgres trouble (connection, serialization, …); the message carries only the SQLSTATE. */
   Database: 'DatabaseError',
   /** Anything else an activity threw; reduced to its kind so no value can reach history. */
@@ -37,6 +45,9 @@ export const nonRetryableFailureTypes: readonly FailureTypeName[] = [
   FailureType.AddressRefused,
   FailureType.NotLooker,
   FailureType.RequestRejected,
+  FailureType.SecretUnreadable,
+  FailureType.DataRejected,
+  FailureType.RunClosed,
   FailureType.MetricGone,
 ];
 

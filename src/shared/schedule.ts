@@ -56,8 +56,10 @@ export function isValidTimeZone(tz: string): boolean {
 
 /**
  * The first instant strictly after `afterMs` at which the wall clock in `schedule.timeZone` shows
- * `schedule.importTime`. A local time skipped by a DST change moves forward by the gap length; a
- * local time that occurs twice takes the first (earlier) occurrence only.
+ * `schedule.importTime`. A local time skipped by a DST change moves forward by the gap length, but
+ * never out of its local day: where the gap ends the day (America/Nuuk, 23:00 → 00:00) it runs at
+ * the day's last minute before the change instead. A local time that occurs twice takes the first
+ * (earlier) occurrence only.
  */
 export function nextImportAt(afterMs: number, schedule: ImportSchedule): number {
   const time = parseImportTime(schedule.importTime);
@@ -70,9 +72,24 @@ export function nextImportAt(afterMs: number, schedule: ImportSchedule): number 
   // once repeated a whole calendar day; every step is about a day later, so it always ends.
   for (let offsetDays = 0; ; offsetDays++) {
     const wall = Date.UTC(year, month - 1, day + offsetDays, time.hour, time.minute);
-    const at = instantOfWallTime(wall, schedule.timeZone);
+    const at = keptInItsDay(instantOfWallTime(wall, schedule.timeZone), wall, schedule.timeZone);
     if (at > afterMs) return at;
   }
+}
+
+/**
+ * `at` when the zone's clock shows the date of `wall` (a wall time encoded as UTC) then. A skipped
+ * time moved forward past midnight is pulled back to the last whole minute of its own day, so that
+ * day still gets its import and the next one does not get two. When the whole day was skipped
+ * (Samoa, 2011-12-30) there is no minute of it left, and `at` stands.
+ */
+function keptInItsDay(at: number, wall: number, timeZone: string): number {
+  const date = new Date(wall).toISOString().slice(0, 10);
+  if (localDateOf(at, timeZone) === date) return at;
+  const clock = wallClockAt(at, timeZone);
+  const nextDayStart = at - ((clock.hour * 60 + clock.minute) * 60 + clock.second) * 1000;
+  const lastMinute = nextDayStart - 60_000;
+  return localDateOf(lastMinute, timeZone) === date ? lastMinute : at;
 }
 
 /** The calendar date, 'YYYY-MM-DD', that the zone's wall clock shows at `ms`. */

@@ -52,6 +52,10 @@ export interface CarriedState {
   lastError?: string;
   /** The next import instant as last written to the metric row (null while paused). */
   nextImportAt?: string | null;
+  /** The next scheduled import is the first import time after this (epoch ms); absent in older runs. */
+  scheduleFromMs?: number;
+  /** Imports that failed since the last success; absent in older runs. */
+  failedInARow?: number;
 }
 
 export interface MetricStatus {
@@ -64,6 +68,9 @@ export interface MetricStatus {
   nextImportAt: string | null;
   lastError: string | null;
 }
+
+/** A change of schedule: either field or both (older callers always send both). */
+export type ScheduleChange = Partial<ImportSchedule>;
 
 export interface SourceConfigChange {
   lookId?: string;

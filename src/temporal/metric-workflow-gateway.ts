@@ -11,7 +11,7 @@ import {
 import { TASK_QUEUE, metricWorkflowId } from '../shared/ids';
 import { getStatus, importNow, pause, resume, updateSchedule, updateSourceConfig } from '../shared/messages';
 import { ImportStateKey, IntegrationIdKey, MetricIdKey, WorkspaceIdKey } from '../shared/search-attributes';
-import type { ImportSchedule, MetricStatus, SourceConfigChange } from '../shared/types';
+import type { ImportSchedule, MetricStatus, ScheduleChange, SourceConfigChange } from '../shared/types';
 import type { metricImportWorkflow } from '../workflows/metric-import.workflow';
 
 export type GatewayErrorKind = 'not_found' | 'already_exists' | 'rejected' | 'unavailable';
@@ -42,7 +42,8 @@ export interface MetricWorkflowGateway {
   start(metric: MetricWorkflowRef): Promise<{ workflowId: string }>;
   status(metricId: string): Promise<MetricStatus>;
   updateSourceConfig(metricId: string, change: SourceConfigChange): Promise<{ configVersion: number }>;
-  updateSchedule(metricId: string, schedule: ImportSchedule): Promise<{ nextImportAt: string | null }>;
+  /** Fields not given keep the workflow's current value. */
+  updateSchedule(metricId: string, change: ScheduleChange): Promise<{ nextImportAt: string | null }>;
   pause(metricId: string): Promise<MetricStatus>;
   resume(metricId: string): Promise<MetricStatus>;
   importNow(metricId: string): Promise<void>;

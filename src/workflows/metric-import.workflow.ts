@@ -4,6 +4,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -14,6 +15,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { FailureType, isNonRetryableFailureType, nonRetryableFailureTypes } from '../shared/failure-types';
+import { replaceVerdict } from '../shared/full-import';
 import { getStatus, importNow, pause, resume, stop, updateSchedule, updateSourceConfig } from '../shared/messages';
 import { canonicalTimeZone, parseImportTime } from '../shared/schedule';
 import { ImportStateKey } from '../shared/search-attributes';
@@ -26,6 +28,7 @@ import type {
   MetricState,
   MetricStatus,
   MetricWorkflowInput,
+  ScheduleChange,
   SourceConfigChange,
 } from '../shared/types';
 
@@ -76,8 +79,18 @@ const merge = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', maximumInterval: '2 minutes', nonRetryableErrorTypes },
 });
 
-/** Time-zone math runs as a local activity so its result is recorded and replay can never change it. */
-const clock = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
+/**
+ * Time-zone math runs as a local activity so its result is recorded and replay can never change it.
+ * Bounded: it fails the same way every time (a zone this worker's ICU does not know), and unbounded
+ * retries would wedge the loop, or hold the lock inside `updateSchedule` so no message is answered.
+ */
+const clock = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
+
+/**
+ * Transient failures in a row after which a metric needs attention: three daily imports that each
+ * outlived 6 hours of retries mean the metric has silently stopped (docs/workflow.md, "States").
+ */
+const failuresBeforeAttention = 3;
 
 const fullImportKinds: readonly ImportKind[] = ['backfill', 'config_change'];
 const isFullImport = (kind: ImportKind) => fullImportKinds.includes(kind);
@@ -112,6 +125,16 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
   let lastImport: LastImport | undefined = carried.lastImport;
   let lastSucceededAt = carried.lastSucceededAt;
   let lastError = carried.lastError;
+  /**
+   * The next scheduled import is the first import time strictly after this instant: the start, the
+   * last scheduled import's start, or the last schedule change or resume. It does not move while
+   * another import runs, so an import time that passes meanwhile runs right after it.
+   */
+  let scheduleFromMs = carried.scheduleFromMs ?? Date.now();
+  /** The next import time could not be computed for the saved schedule (see `scheduleUnusable`). */
+  let scheduleBroken = false;
+  /** Imports that failed since the last success. */
+  let failedInARow = carried.failedInARow ?? 0;
   /** The next import instant as the status reports it. */
   let nextImportAt: string | undefined = carried.nextImportAt ?? undefined;
   /** The next import instant as last written to the metric row; only written under the lock. */
@@ -176,7 +199,10 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
     updateSourceConfig,
     (change) =>
       exclusive(async () => {
-        const result = await interactive.applySourceConfig({ metricId, change });
+        // A new id per change makes the save idempotent across attempts. Behind a patch: uuid4 draws
+        // from the workflow's random sequence, which the import run ids of recorded histories share.
+        const changeId = patched('source-change-id') ? uuid4() : undefined;
+        const result = await interactive.applySourceConfig({ metricId, change, ...(changeId === undefined ? {} : { changeId }) });
         if (result.sourceChanged) queueImport('config_change');
         // Any saved change is a fix attempt for a metric that needs attention: try it now.
         else if (health === 'needs_attention' && !paused) queueImport('manual');
@@ -200,10 +226,24 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
 
   setHandler(
     updateSchedule,
-    (next) =>
+    (change) =>
       exclusive(async () => {
-        const { atMs } = await clock.computeNextImportAt({ afterMs: Date.now(), schedule: next });
+        const next: ImportSchedule = { importTime: change.importTime ?? schedule.importTime, timeZone: change.timeZone ?? schedule.timeZone };
+        const changedAt = Date.now();
+        let atMs: number;
+        try {
+          ({ atMs } = await clock.computeNextImportAt({ afterMs: changedAt, schedule: next }));
+        } catch (error) {
+          // Refused, and nothing changes; the lock is released with the answer.
+          throw ApplicationFailure.nonRetryable(scheduleUnusable(next, error));
+        }
         schedule = next;
+        scheduleFromMs = changedAt;
+        // A schedule that works again is a fix: import at once, as after any fix.
+        if (scheduleBroken) {
+          scheduleBroken = false;
+          if (!paused) queueImport('manual');
+        }
         nextImportAt = new Date(atMs).toISOString();
         wake++;
         const shown = paused ? null : nextImportAt;
@@ -212,12 +252,15 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
         return { nextImportAt: shown };
       }),
     {
-      validator: (next: ImportSchedule) => {
-        if (typeof next?.importTime !== 'string' || parseImportTime(next.importTime) === undefined) {
-          throw new Error(`importTime "${String(next?.importTime)}" is not a time of day; use HH:MM between 00:00 and 23:59.`);
+      validator: (change: ScheduleChange) => {
+        if (change?.importTime === undefined && change?.timeZone === undefined) {
+          throw new Error('Nothing to change: give importTime, timeZone or both.');
         }
-        if (typeof next.timeZone !== 'string' || canonicalTimeZone(next.timeZone) !== next.timeZone) {
-          throw new Error(`timeZone "${String(next.timeZone)}" is not a canonical IANA time zone name such as "Europe/Berlin".`);
+        if (change.importTime !== undefined && (typeof change.importTime !== 'string' || parseImportTime(change.importTime) === undefined)) {
+          throw new Error(`importTime "${String(change.importTime)}" is not a time of day; use HH:MM between 00:00 and 23:59.`);
+        }
+        if (change.timeZone !== undefined && (typeof change.timeZone !== 'string' || canonicalTimeZone(change.timeZone) !== change.timeZone)) {
+          throw new Error(`timeZone "${String(change.timeZone)}" is not a canonical IANA time zone name such as "Europe/Berlin".`);
         }
       },
     },
@@ -243,6 +286,8 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
       if (health === 'needs_attention') queueImport('manual');
       if (paused) {
         paused = false;
+        // Import times that passed while paused are not owed.
+        scheduleFromMs = Date.now();
         wake++;
         publish();
         await bookkeeping.saveMetricState({ metricId, state: currentState() });
@@ -274,11 +319,27 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
       });
       if (!started) return;
       await lookerLogin.acquireLookerToken({ integrationId: started.integrationId });
-      await lookerRun.runLook({ importRunId });
-      await merge.upsertDatapoints({ importRunId, replace });
+      const looked = await lookerRun.runLook({ importRunId });
+      // Only results the old code took whole reach the patch, so recorded histories replay unchanged.
+      const verdict = replace ? replaceVerdict(looked) : undefined;
+      const refused = verdict?.kind === 'refuse' && patched('full-import-verdict') ? verdict.reason : undefined;
+      const replaces = replace && refused === undefined && (verdict?.kind !== 'merge-only' || !patched('full-import-verdict'));
+      const merged = await merge.upsertDatapoints({ importRunId, replace: replaces, ...(refused === undefined ? {} : { discard: true }) });
+      if (merged.stale && patched('stale-run-not-succeeded')) {
+        // The rows belonged to a source that is no longer the metric's: discarded, and the queued
+        // config_change import follows. Not a success, and no reason to need attention.
+        lastError = staleRunMessage;
+        await exclusive(() =>
+          bookkeeping.finishImportRun({ importRunId, succeeded: false, error: staleRunMessage, metricState: currentState() }),
+        );
+        lastImport = { ...run, finishedAt: new Date().toISOString(), succeeded: false };
+        return;
+      }
+      if (refused !== undefined) throw ApplicationFailure.nonRetryable(refused, FailureType.LookResultUnusable);
+      if (replaces) replaceOwed = false;
       lastError = undefined;
+      failedInARow = 0;
       lastSucceededAt = new Date().toISOString();
-      if (replace) replaceOwed = false;
       health = 'active';
       await exclusive(async () => {
         publish();
@@ -292,14 +353,25 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
         return;
       }
       lastError = failure.message;
+      failedInARow++;
       if (replace) replaceOwed = true;
       // A person must act on a non-retryable failure. Transient trouble that outlived the retries
-      // keeps the state (the next import retries), except that a metric without data needs attention.
+      // keeps the state (the next import retries), except that a metric without data, or whose new
+      // source was never imported (its series still holds the old source's values), needs attention.
       if (failure.nonRetryable) health = 'needs_attention';
-      else if (health === 'backfilling') health = lastSucceededAt ? 'active' : 'needs_attention';
+      else if (health === 'backfilling') {
+        const newSourceMissing = kind === 'config_change' && patched('failed-config-change-needs-attention');
+        health = lastSucceededAt && !newSourceMissing ? 'active' : 'needs_attention';
+      }
+      // Transient trouble that keeps coming back is not transient: say so before a person wonders
+      // why the data stopped.
+      if (health === 'active' && failedInARow >= failuresBeforeAttention && patched('repeated-failures-need-attention')) {
+        health = 'needs_attention';
+        lastError = `${failedInARow} imports in a row failed; the last one with: ${failure.message}`;
+      }
       await exclusive(async () => {
         publish();
-        await bookkeeping.finishImportRun({ importRunId, succeeded: false, error: failure.message, metricState: currentState() });
+        await bookkeeping.finishImportRun({ importRunId, succeeded: false, error: lastError, metricState: currentState() });
       });
       lastImport = { ...run, finishedAt: new Date().toISOString(), succeeded: false };
     } finally {
@@ -323,6 +395,8 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
         lastSucceededAt,
         lastError,
         nextImportAt: savedNextImportAt,
+        scheduleFromMs,
+        failedInARow,
       };
       await continueAsNew<typeof metricImportWorkflow>({ ...input, carried: next });
     }
@@ -337,9 +411,32 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
       continue;
     }
     const seen = wake;
-    const { atMs } = await clock.computeNextImportAt({ afterMs: Date.now(), schedule });
+    let atMs: number;
+    try {
+      ({ atMs } = await clock.computeNextImportAt({ afterMs: scheduleFromMs, schedule }));
+    } catch (error) {
+      scheduleBroken = true;
+      health = 'needs_attention';
+      lastError = scheduleUnusable(schedule, error);
+      nextImportAt = undefined;
+      await exclusive(async () => {
+        publish();
+        await bookkeeping.saveMetricState({ metricId, state: currentState(), nextImportAt: null, lastError });
+        savedNextImportAt = null;
+      });
+      // Wait for a fix (schedule change, resume, import now, config change); try again daily, as
+      // a worker that knows the zone may take over.
+      await condition(() => wake !== seen || pendingImport !== undefined || ending() || shouldContinueAsNew(), '1 day');
+      continue;
+    }
     // The schedule (or pause) changed while this was computed: compute again.
     if (seen !== wake) continue;
+    if (atMs <= Date.now()) {
+      // The import time passed while another import ran: it runs once, now.
+      scheduleFromMs = Date.now();
+      await runImport('scheduled', new Date(atMs));
+      continue;
+    }
     const at = new Date(atMs).toISOString();
     nextImportAt = at;
     if (savedNextImportAt !== at) {
@@ -355,11 +452,25 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
       () => wake !== seen || paused || pendingImport !== undefined || ending() || shouldContinueAsNew(),
       Math.max(atMs - Date.now(), 1),
     );
-    if (!interrupted) await runImport('scheduled', new Date(atMs));
+    if (!interrupted) {
+      // Counted from its start, so a late import (workers were down) covers the missed days.
+      scheduleFromMs = Date.now();
+      await runImport('scheduled', new Date(atMs));
+    }
   }
   // Deleted or stopped: let running handlers answer, then end.
   await condition(allHandlersFinished);
 }
+
+/** Why no import time can be computed for `schedule`, and what to do about it. */
+function scheduleUnusable(schedule: ImportSchedule, error: unknown): string {
+  return (
+    `The next import time cannot be computed for ${schedule.importTime} in time zone "${schedule.timeZone}" on this worker ` +
+    `(${describeFailure(error).message}). Change the schedule to a time zone every worker knows (PATCH /v1/metrics/{id}/schedule), or update the workers' Node.js.`
+  );
+}
+
+const staleRunMessage = "The metric's source changed while this import ran: its rows were discarded, and the import of the new source follows.";
 
 /** The type and readable message of an activity failure, and whether a person must act. */
 function describeFailure(error: unknown): { type: string | undefined; message: string; nonRetryable: boolean } {

@@ -87,6 +87,11 @@ describe('parseLookRows: dates per timeframe', () => {
     ['month', '2017-07-01', '2017-07'],
     ['quarter', '2014-07', '2014-Q3'],
     ['year', '2014-01-01', 2014],
+    // Year 0000 is a date Postgres rejects: storing it would fail the whole import on every retry.
+    [undefined, '0000-01-01', '2019-03-01'],
+    ['time', '0000-01-01 10:00:00', '2019-03-01 10:00:00'],
+    ['month', '0000-07', '2017-07'],
+    ['quarter', '0000-Q1', '2014-Q1'],
   ])('timeframe %s: %j is counted as unparseable_date', (timeframe, badDate, goodDate) => {
     const result = parse(rowsOf([badDate, 1], [goodDate, 2]), { timeframe });
     expect(result.skipped).toEqual({ ...noSkips, unparseable_date: 1 });

@@ -82,6 +82,11 @@ describe('nextImportAt', () => {
     ['Berlin gap → 03:30 CEST', '2026-03-28T12:00:00Z', '02:30', 'Europe/Berlin', '2026-03-29T01:30:00.000Z'],
     ['Berlin gap, after the change but before 03:30', '2026-03-29T01:15:00Z', '02:30', 'Europe/Berlin', '2026-03-29T01:30:00.000Z'],
     ['Berlin gap, day after', '2026-03-29T12:00:00Z', '02:30', 'Europe/Berlin', '2026-03-30T00:30:00.000Z'],
+    // Nuuk's spring gap ends the day (2026-03-28 23:00 -02 → 2026-03-29 00:00 -01): 23:30 runs at
+    // 22:59 on the 28th (the day's last minute), not at 00:30 on the 29th, which has its own 23:30.
+    ['Nuuk gap at midnight, day before', '2026-03-27T12:00:00Z', '23:30', 'America/Nuuk', '2026-03-28T01:30:00.000Z'],
+    ['Nuuk gap at midnight → 22:59 the same day', '2026-03-28T12:00:00Z', '23:30', 'America/Nuuk', '2026-03-29T00:59:00.000Z'],
+    ['Nuuk gap at midnight, next day', '2026-03-29T00:59:00Z', '23:30', 'America/Nuuk', '2026-03-30T00:30:00.000Z'],
     // 02:30 happens twice in Berlin on 2026-10-25: the first (CEST, 00:30Z) is taken, the second never.
     ['Berlin ambiguous → first occurrence', '2026-10-24T12:00:00Z', '02:30', 'Europe/Berlin', '2026-10-25T00:30:00.000Z'],
     ['Berlin ambiguous, second occurrence skipped', '2026-10-25T00:30:00Z', '02:30', 'Europe/Berlin', '2026-10-26T01:30:00.000Z'],
@@ -145,9 +150,11 @@ describe('nextImportAt', () => {
     ['Australia/Lord_Howe', '02:15'],
     ['Pacific/Chatham', '02:45'],
     ['Asia/Kolkata', '06:00'],
+    // The spring gap ends the day (23:00 → 00:00 on 2026-03-28): 23:30 must not slip into the 29th.
+    ['America/Nuuk', '23:30'],
   ])('%s %s: one import per local day through 2026', (timeZone, importTime) => {
     const schedule = { importTime, timeZone };
-    let cursor = at('2025-12-31T00:00:00Z');
+    let cursor = at('2026-01-01T02:00:00Z'); // so that in every zone listed the 366 imports reach 2026-12-31
     const dates: string[] = [];
     while (dates.length < 366) {
       cursor = nextImportAt(cursor, schedule);

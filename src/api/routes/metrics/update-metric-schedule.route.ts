@@ -34,7 +34,12 @@ export function registerUpdateMetricSchedule(app: App, deps: ApiDeps): void {
     const { workspaceId } = c.get('principal');
     const input = c.req.valid('json');
     const metric = await metricOr404(deps, workspaceId, c.req.valid('param').id);
-    await deps.workflows.updateSchedule(metric.id, { importTime: input.importTime ?? metric.importTime, timeZone: input.timeZone ?? metric.timeZone });
+    // Only the given fields: the workflow merges them with its schedule under its lock, so a
+    // concurrent change of the other field is not reverted from a stale row.
+    await deps.workflows.updateSchedule(metric.id, {
+      ...(input.importTime === undefined ? {} : { importTime: input.importTime }),
+      ...(input.timeZone === undefined ? {} : { timeZone: input.timeZone }),
+    });
     return c.json(await metricDetail(deps, await metricOr404(deps, workspaceId, metric.id)), 200);
   });
 }
