@@ -12,6 +12,7 @@ import { activitiesFor } from '../../../src/runtime/services';
 import { metricWorkflowId } from '../../../src/shared/ids';
 import { importNow } from '../../../src/shared/messages';
 import { eventually } from '../../helpers/eventually';
+import { importTimeAhead } from '../../helpers/test-clock';
 import type { TestStack } from '../../helpers/test-stack';
 import {
   createIntegration,
@@ -31,10 +32,6 @@ const look1Run = '/looks/1/run/json';
 const manyRetriesTimeoutMs = 180_000;
 
 /** 'HH:MM' of an instant on the UTC wall clock. */
-function utcTimeOfDay(ms: number): string {
-  return new Date(ms).toISOString().slice(11, 16);
-}
-
 /**
  * Issue 13: the import-correctness defects, on the time-skipping server with the emulator's faults.
  * Every import time is chosen relative to the test server's clock, so the file passes at any hour.
@@ -55,7 +52,7 @@ describe('import correctness', () => {
 
   /** A metric on Look 1 whose import time is twelve hours from the server's now: no import time interferes. */
   async function activeMetric(integration = integrationId) {
-    const importTime = utcTimeOfDay((await env.currentTimeMs()) + 12 * 3_600_000);
+    const importTime = importTimeAhead(await env.currentTimeMs(), 'UTC');
     const metric = await createMetric(stack, integration, { importTime, timeZone: 'UTC' });
     await eventuallyStatus(stack, metric.id, (s) => s.state === 'active');
     return metric;
@@ -174,7 +171,7 @@ describe('import correctness', () => {
       const now = await env.currentTimeMs();
       const due = Math.ceil((now + 90_000) / 60_000) * 60_000;
       const outage = stack.emulator.control.addFault({ type: 'error', status: 503, count: 4, match: { path: look1Run } });
-      const metric = await createMetric(stack, integrationId, { importTime: utcTimeOfDay(due), timeZone: 'UTC' });
+      const metric = await createMetric(stack, integrationId, { importTime: importTimeAhead(due, 'UTC', 0), timeZone: 'UTC' });
       await env.sleep('10 minutes');
       expect(faultHits(outage.id)).toBe(4);
 
@@ -196,7 +193,7 @@ describe('import correctness', () => {
     it('runs an import time that passed during a manual import once, right after it', async () => {
       const now = await env.currentTimeMs();
       const due = Math.ceil((now + 90_000) / 60_000) * 60_000;
-      const metric = await createMetric(stack, integrationId, { importTime: utcTimeOfDay(due), timeZone: 'UTC' });
+      const metric = await createMetric(stack, integrationId, { importTime: importTimeAhead(due, 'UTC', 0), timeZone: 'UTC' });
       await eventuallyStatus(stack, metric.id, (s) => s.state === 'active');
       const outage = stack.emulator.control.addFault({ type: 'error', status: 503, count: 4, match: { path: look1Run } });
       await stack.client.workflow.getHandle(metric.workflowId).signal(importNow);
@@ -292,7 +289,7 @@ describe('import correctness', () => {
       expect(await stack.gateway.pause(metric.id)).toMatchObject({ state: 'paused' });
       await stack.gateway.resume(metric.id);
 
-      const importTime = utcTimeOfDay((await env.currentTimeMs()) + 12 * 3_600_000);
+      const importTime = importTimeAhead(await env.currentTimeMs(), 'UTC');
       const { nextImportAt } = await stack.gateway.updateSchedule(metric.id, { importTime, timeZone: 'UTC' });
       expect(nextImportAt).not.toBeNull();
       const fixed = await eventuallyStatus(stack, metric.id, (s) => s.state === 'active');
@@ -304,7 +301,7 @@ describe('import correctness', () => {
   describe('schedule changes (finding 5)', () => {
     it('keeps both of two concurrent changes, one to the import time and one to the zone', async () => {
       const metric = await activeMetric();
-      const importTime = utcTimeOfDay((await env.currentTimeMs()) + 5 * 3_600_000);
+      const importTime = importTimeAhead(await env.currentTimeMs(), 'UTC', 5);
       const [timeChange, zoneChange] = await Promise.all([
         stack.http('PATCH', `/v1/metrics/${metric.id}/schedule`, { importTime }),
         stack.http('PATCH', `/v1/metrics/${metric.id}/schedule`, { timeZone: 'America/Nuuk' }),
