@@ -1,5 +1,6 @@
 import type { SecretBox } from '../crypto/secret-box';
 import type { Db } from '../db/client';
+import type { MigrationState } from '../db/migration-status';
 import type { LookerClientFactory } from '../looker/client-factory';
 import type { Logger } from '../logger';
 import type { MetricWorkflowGateway } from '../temporal/metric-workflow-gateway';
@@ -28,6 +29,6 @@ export interface ApiDeps {
    * Production never sets it.
    */
   consoleLocalSignIn?: { token: string; apiKey: string };
-  /** Reachability probes for /healthz. */
-  probes: { postgres(): Promise<boolean>; temporal(): Promise<boolean> };
+  /** Readiness probes for /readyz. */
+  probes: { postgres(): Promise<boolean>; temporal(): Promise<boolean>; migrations(): Promise<MigrationState | 'unknown'> };
 }

@@ -7,6 +7,7 @@ import { createRateLimiter, type RateLimiter } from '../api/rate-limit';
 import { defaultLookerChecksPerMinute } from '../config/env';
 import { createSecretBox, parseEncryptionKeys, type SecretBox } from '../crypto/secret-box';
 import { createDatabase, type Database } from '../db/client';
+import { expectedMigration, migrationState } from '../db/migration-status';
 import { createGuardedDispatcher } from '../looker/address-guard';
 import { createLookerClientFactory, type LookerClientFactory } from '../looker/client-factory';
 import type { Logger } from '../logger';
@@ -35,6 +36,9 @@ export interface Services {
   settings: ServiceSettings;
   close(): Promise<void>;
 }
+
+/** Read once: the journal ships with the build and does not change while it runs. */
+const expectedMigrationOfThisBuild = expectedMigration();
 
 export function createServices(settings: ServiceSettings): Services {
   const secretBox = createSecretBox(parseEncryptionKeysOrExplain(settings.encryptionKeys));
@@ -119,6 +123,7 @@ export function apiDepsFor(
         }
       },
       temporal: () => extra.workflows.reachable(),
+      migrations: () => migrationState(services.database.sql, expectedMigrationOfThisBuild).catch(() => 'unknown' as const),
     },
   };
 }

@@ -83,10 +83,13 @@ describe('walking skeleton', () => {
     });
   });
 
-  it('answers /healthz with Postgres and Temporal up', async () => {
-    const health = await stack.http<{ status: string; postgres: string; temporal: string }>('GET', '/healthz');
-    expect(health.status).toBe(200);
-    expect(health.body).toEqual({ status: 'ok', postgres: 'up', temporal: 'up' });
+  it('is alive on /healthz and ready on /readyz: Postgres and Temporal up, migrations current', async () => {
+    const live = await stack.http<{ status: string }>('GET', '/healthz');
+    expect(live.status).toBe(200);
+    expect(live.body).toEqual({ status: 'ok' });
+    const ready = await stack.http<{ status: string; postgres: string; temporal: string; migrations: string }>('GET', '/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ready', postgres: 'up', temporal: 'up', migrations: 'current' });
   });
 });
 

@@ -95,6 +95,9 @@ describe('tenant isolation', () => {
     'GET /healthz': async () => {
       // Holds no workspace data.
     },
+    'GET /readyz': async () => {
+      // Holds no workspace data: reachability and the schema version only.
+    },
     'POST /v1/admin/workspaces': async () => {
       const result = await api.http('POST', '/v1/admin/workspaces', { name: 'Not allowed' });
       expect(result.status).toBe(401); // a workspace key is not the admin token

@@ -20,7 +20,7 @@ describe('a hung Looker /login and the database pool', () => {
     await stack?.stop();
   });
 
-  it('ten integrations whose /login hangs leave /healthz and GET /v1/integrations answering', async () => {
+  it('ten integrations whose /login hangs leave /readyz and GET /v1/integrations answering', async () => {
     const ids: string[] = [];
     for (let index = 0; index < integrationCount; index++) {
       const created = await stack.http<{ id: string }>('POST', '/v1/integrations', {
@@ -42,7 +42,7 @@ describe('a hung Looker /login and the database pool', () => {
 
     // Every login is still parked (the fault is in place), yet the API gets connections: both
     // answer before any Look list does (with the old store they waited for the logins to time out).
-    const health = await stack.http<{ postgres: string }>('GET', '/healthz');
+    const health = await stack.http<{ postgres: string }>('GET', '/readyz');
     expect(health.status).toBe(200);
     expect(health.body.postgres).toBe('up');
     const list = await stack.http<{ data: { id: string }[] }>('GET', '/v1/integrations?limit=100');
