@@ -35,6 +35,12 @@ export interface MetricWorkflowRef {
   integrationId: string;
   /** The saved schedule; when given, the workflow answers status queries from its first task. */
   schedule?: ImportSchedule;
+  /**
+   * What the Temporal UI shows for the workflow, so an operator can tell metrics apart (the id
+   * alone is a UUID). Fixed at start: a later rename is not reflected. User metadata is a payload,
+   * so the payload codec encodes it like any other.
+   */
+  describedAs?: { summary: string; details?: string };
 }
 
 /** Domain verbs over the per-metric workflow, so the API never handles SDK errors itself. */
@@ -89,6 +95,7 @@ export function createMetricWorkflowGateway(
             },
           ],
           workflowIdConflictPolicy: 'FAIL',
+          ...(metric.describedAs ? { staticSummary: metric.describedAs.summary, staticDetails: metric.describedAs.details } : {}),
           typedSearchAttributes: [
             { key: MetricIdKey, value: metric.metricId },
             { key: IntegrationIdKey, value: metric.integrationId },

@@ -77,10 +77,13 @@ describe('walking skeleton', () => {
     expect(workflow.workflowId).toBe(created.body.workflowId);
     expect(workflow.status.name).toBe('RUNNING');
     expect(workflow.typedSearchAttributes.get(MetricIdKey)).toBe(metricId);
-    await eventually(async () => {
-      const description = await stack.client.workflow.getHandle(created.body.workflowId).describe();
-      return description.typedSearchAttributes.get(ImportStateKey) === 'active' ? true : undefined;
+    const description = await eventually(async () => {
+      const described = await stack.client.workflow.getHandle(created.body.workflowId).describe();
+      return described.typedSearchAttributes.get(ImportStateKey) === 'active' ? described : undefined;
     });
+    // What the Temporal UI lists beside the workflow id, so an operator can tell metrics apart.
+    expect(await description.staticSummary()).toBe('Daily revenue · Emulated Looker · Look 1');
+    expect(await description.staticDetails()).toContain('**Integration:** Emulated Looker');
   });
 
   it('is alive on /healthz and ready on /readyz: Postgres and Temporal up, migrations current', async () => {

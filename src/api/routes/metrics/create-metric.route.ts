@@ -9,6 +9,7 @@ import { checkLookFields } from '../../look-fields-check';
 import { integrationOr404, lookerClientFor } from '../../lookups';
 import { MetricSchema } from '../../schemas';
 import { metricView } from '../../serializers';
+import { workflowDescription } from '../../../temporal/workflow-description';
 import { FieldNameSchema, ImportTimeSchema, LookIdSchema, MetricNameSchema, TimeZoneSchema } from './metric-input';
 
 const CreateMetricSchema = z
@@ -68,6 +69,7 @@ export function registerCreateMetric(app: App, deps: ApiDeps): void {
         workspaceId,
         integrationId: integration.id,
         schedule: { importTime: input.importTime, timeZone: input.timeZone },
+        describedAs: workflowDescription(input, integration),
       });
     } catch (error) {
       // No workflow, no metric: a half-created metric would never import.
