@@ -12,7 +12,7 @@ runMain(async () => {
   const services = createServices(serviceSettingsFrom(config, logger));
   const connection = await connectWorkerConnection(temporalSettingsFrom(config), logger);
   try {
-    const worker = await createMetricWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, activities: activitiesFor(services), logger });
+    const worker = await createMetricWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, activities: activitiesFor(services), logger, workflowBundlePath: config.TEMPORAL_WORKFLOW_BUNDLE });
     logger.info({ namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
     // The SDK's runtime drains the worker on SIGINT/SIGTERM; run() resolves once it has.
     await worker.run();

@@ -54,6 +54,7 @@ export const configSchema = z.object({
   TEMPORAL_UI_URL: z.url().optional(),
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
+  TEMPORAL_WORKFLOW_BUNDLE: z.string().min(1).optional(),
   ENCRYPTION_KEYS: z.string().min(1).optional(),
   ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   LOCAL_API_KEY: z

@@ -14,12 +14,14 @@ export async function createMetricWorker(options: {
   taskQueue?: string;
   /** Cap on concurrent activities per worker; Looker allows 15 concurrent queries per user. */
   maxConcurrentActivityTaskExecutions?: number;
+  /** The workflow code bundled at build time (npm run build); without it, bundled at start-up. */
+  workflowBundlePath?: string;
 }): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
-    workflowsPath,
+    ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath }),
     activities: options.activities,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
     shutdownGraceTime: '5 seconds',

@@ -1,8 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { generateEncryptionKey } from '../../src/crypto/secret-box';
 import { freePort } from '../../src/local/free-port';
 import { startLookerEmulator } from '../../src/looker-emulator';
@@ -76,9 +78,19 @@ describe('production entry points', () => {
   });
 });
 
-/** A long-running entry point (api, worker) as its own process, stopped with SIGTERM like a platform would. */
-function startProcess(script: string, env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('src/cli', script)], {
+/** The production build (npm run build) in a folder of its own, where node_modules still resolves. */
+async function productionBuild(): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = path.resolve('node_modules/.cache', `metric-importer-build-${randomBytes(4).toString('hex')}`);
+  await run(process.execPath, ['--import', 'tsx', path.resolve('src/cli/build-production.ts'), dir]);
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A long-running entry point (api, worker) of the production build as its own process, started with
+ * plain node as the image does, and stopped with SIGTERM like a platform would.
+ */
+function startProcess(build: string, script: string, env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [path.join(build, 'cli', script)], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -88,8 +100,16 @@ function startProcess(script: string, env: Record<string, string>): { child: Chi
   return { child, output: () => output, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
 }
 
-describe('production processes: one API and two workers', () => {
-  it('imports a metric end to end through separate api and worker processes, which stop cleanly on SIGTERM', async () => {
+describe('production processes from the production build: one API and two workers', () => {
+  let build: Awaited<ReturnType<typeof productionBuild>>;
+  beforeAll(async () => {
+    build = await productionBuild();
+  }, 180_000);
+  afterAll(async () => {
+    await build?.remove();
+  });
+
+  it('imports a metric end to end through separate api and worker processes run by plain node, which stop cleanly on SIGTERM', async () => {
     const server = new URL(inject('databaseUrl'));
     server.pathname = '/postgres';
     const database = await createTestDatabase(server.toString());
@@ -104,12 +124,14 @@ describe('production processes: one API and two workers', () => {
       LOOKER_ALLOWED_HOSTS: `127.0.0.1:${emulator.port}`,
       PORT: String(port),
     };
+    const workerEnv = { ...env, TEMPORAL_WORKFLOW_BUNDLE: path.join(build.dir, 'workflow-bundle.js') };
     // The release order: migrate once, then start the API and any number of workers.
-    expect((await entryPoint('migrate.ts', env)).code).toBe(0);
-    const processes = [startProcess('api.ts', env), startProcess('worker.ts', env), startProcess('worker.ts', env)];
+    await run(process.execPath, [path.join(build.dir, 'cli', 'migrate.js')], { env: { PATH: process.env.PATH ?? '', ...env } });
+    const processes = [startProcess(build.dir, 'api.js', env), startProcess(build.dir, 'worker.js', workerEnv), startProcess(build.dir, 'worker.js', workerEnv)];
     try {
       const api = `http://127.0.0.1:${port}`;
-      await eventually(async () => ((await fetch(`${api}/healthz`).catch(() => undefined))?.status === 200 ? true : undefined));
+      // Ready means Postgres and Temporal answer and the schema is this build's.
+      await eventually(async () => ((await fetch(`${api}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined));
       const post = async <T>(route: string, token: string, body: unknown): Promise<{ status: number; body: T }> => {
         const response = await fetch(`${api}${route}`, {
           method: 'POST',
@@ -144,6 +166,11 @@ describe('production processes: one API and two workers', () => {
         return body.data.length === 104 ? body : undefined;
       });
       expect(page.data).toHaveLength(104);
+      // The workers ran the workflow code bundled at build time: no webpack at start-up.
+      for (const worker of processes.slice(1)) {
+        expect(worker.output()).toContain('worker started');
+        expect(worker.output()).not.toContain('Workflow bundle created');
+      }
     } finally {
       for (const { child } of processes) child.kill('SIGTERM');
       const codes = await Promise.all(processes.map((p) => p.exited));
