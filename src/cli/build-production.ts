@@ -13,7 +13,7 @@ import { runMain } from './run-main';
  */
 // An output folder other than dist/ (tests) must sit inside the project, where node_modules resolves.
 const outDir = path.resolve(process.argv[2] ?? path.join(projectRoot, 'dist'));
-const entryPoints = ['api', 'worker', 'migrate'].map((name) => path.join(projectRoot, 'src/cli', `${name}.ts`));
+const entryPoints = ['api', 'worker', 'migrate', 'healthcheck'].map((name) => path.join(projectRoot, 'src/cli', `${name}.ts`));
 
 runMain(async () => {
   const progress = (message: string) => process.stdout.write(`[build] ${message}\n`);

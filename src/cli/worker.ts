@@ -3,6 +3,7 @@ import { createLogger } from '../logger';
 import { activitiesFor, createServices, serviceSettingsFrom, temporalSettingsFrom } from '../runtime/services';
 import { connectWorkerConnection } from '../temporal/connection';
 import { createMetricWorker } from '../temporal/worker';
+import { startWorkerHealthServer } from '../runtime/worker-health-server';
 import { runMain } from './run-main';
 
 // Production worker: scale horizontally by running more of these on the same task queue.
@@ -13,9 +14,17 @@ runMain(async () => {
   const connection = await connectWorkerConnection(temporalSettingsFrom(config), logger);
   try {
     const worker = await createMetricWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, activities: activitiesFor(services), logger, workflowBundlePath: config.TEMPORAL_WORKFLOW_BUNDLE });
-    logger.info({ namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
-    // The SDK's runtime drains the worker on SIGINT/SIGTERM; run() resolves once it has.
-    await worker.run();
+    const health =
+      config.WORKER_HEALTH_PORT === undefined
+        ? undefined
+        : await startWorkerHealthServer({ host: config.HOST, port: config.WORKER_HEALTH_PORT, polling: () => worker.getState() === 'RUNNING' });
+    logger.info({ namespace: config.TEMPORAL_NAMESPACE, health: health?.url }, 'worker started');
+    try {
+      // The SDK's runtime drains the worker on SIGINT/SIGTERM; run() resolves once it has.
+      await worker.run();
+    } finally {
+      await health?.close();
+    }
   } finally {
     await connection.close();
     await services.close();

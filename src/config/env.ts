@@ -55,6 +55,7 @@ export const configSchema = z.object({
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
   TEMPORAL_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
   ENCRYPTION_KEYS: z.string().min(1).optional(),
   ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   LOCAL_API_KEY: z

@@ -127,7 +127,12 @@ describe('production processes from the production build: one API and two worker
     const workerEnv = { ...env, TEMPORAL_WORKFLOW_BUNDLE: path.join(build.dir, 'workflow-bundle.js') };
     // The release order: migrate once, then start the API and any number of workers.
     await run(process.execPath, [path.join(build.dir, 'cli', 'migrate.js')], { env: { PATH: process.env.PATH ?? '', ...env } });
-    const processes = [startProcess(build.dir, 'api.js', env), startProcess(build.dir, 'worker.js', workerEnv), startProcess(build.dir, 'worker.js', workerEnv)];
+    const healthPort = await freePort();
+    const processes = [
+      startProcess(build.dir, 'api.js', env),
+      startProcess(build.dir, 'worker.js', { ...workerEnv, WORKER_HEALTH_PORT: String(healthPort) }),
+      startProcess(build.dir, 'worker.js', workerEnv),
+    ];
     try {
       const api = `http://127.0.0.1:${port}`;
       // Ready means Postgres and Temporal answer and the schema is this build's.
@@ -166,6 +171,17 @@ describe('production processes from the production build: one API and two worker
         return body.data.length === 104 ? body : undefined;
       });
       expect(page.data).toHaveLength(104);
+      // The worker's health port says ready once it polls; the image's HEALTHCHECK probes it.
+      const workerReady = await fetch(`http://127.0.0.1:${healthPort}/readyz`);
+      expect(workerReady.status).toBe(200);
+      const healthcheck = (extra: Record<string, string>) =>
+        run(process.execPath, [path.join(build.dir, 'cli', 'healthcheck.js')], { env: { PATH: process.env.PATH ?? '', ...extra } }).then(
+          () => 0,
+          (error: { code: number }) => error.code,
+        );
+      expect(await healthcheck({ PORT: String(port) })).toBe(0);
+      expect(await healthcheck({ WORKER_HEALTH_PORT: String(healthPort) })).toBe(0);
+      expect(await healthcheck({ PORT: String(await freePort()) })).toBe(1);
       // The workers ran the workflow code bundled at build time: no webpack at start-up.
       for (const worker of processes.slice(1)) {
         expect(worker.output()).toContain('worker started');
