@@ -19,3 +19,18 @@ describe('docker-compose.yml: the Temporal UI, which has no login of its own', (
     expect(temporalUiBlock()).toMatch(/^ {6}TEMPORAL_DISABLE_WRITE_ACTIONS: \$\{TEMPORAL_UI_DISABLE_WRITE_ACTIONS:-true\}$/m);
   });
 });
+
+describe('docker-compose.yml: the production shape', () => {
+  const compose = readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8');
+
+  it('runs Temporal on the plain server image with the schema set up by admin-tools, not the deprecated auto-setup image', () => {
+    expect(compose).not.toMatch(/image: temporalio\/auto-setup/);
+    expect(compose).toMatch(/^ {4}image: temporalio\/server:\d+\.\d+\.\d+$/m);
+    expect(compose).toMatch(/entrypoint: \["\/bin\/sh", "\/setup-postgres\.sh"\]/);
+  });
+
+  it('runs the production build with plain node, and gives workers a health port', () => {
+    for (const entry of ['migrate', 'api', 'worker']) expect(compose).toContain(`command: ["node", "dist/cli/${entry}.js"]`);
+    expect(compose).toMatch(/^ {6}WORKER_HEALTH_PORT: \d+$/m);
+  });
+});
