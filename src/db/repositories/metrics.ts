@@ -1,6 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../client';
-import { metrics, type MetricState } from '../schema';
+import { importRuns, metrics, type MetricState } from '../schema';
 import { isUuid } from './integrations';
 import { afterKeyset, keysetText, toPage, type Page, type PageRequest } from './keyset';
 
@@ -39,13 +39,30 @@ export async function listMetrics(db: Db, workspaceId: string, filter: MetricFil
   return toPage(rows, page.limit);
 }
 
-/** Deletes the metric; its datapoints and import runs go with it (ON DELETE CASCADE). */
+/**
+ * Deletes the metric; its datapoints and import runs go with it (ON DELETE CASCADE).
+ *
+ * An activity of the terminated workflow may still be running (termination does not stop it), and
+ * every import activity locks its run row before it touches the metric row or rows referencing it
+ * (upsertDatapoints, finishImportRun). A bare DELETE locks in the opposite order (the metric, then
+ * its runs by cascade), so the two deadlocked and Postgres aborted one of them, sometimes the
+ * delete. Locking the runs first, in the activities' order, makes the delete wait for the activity
+ * instead; whatever the activity does afterwards finds no metric or run and ends as MetricGone.
+ */
 export async function deleteMetric(db: Db, workspaceId: string, id: string): Promise<boolean> {
-  const deleted = await db
-    .delete(metrics)
-    .where(and(eq(metrics.workspaceId, workspaceId), eq(metrics.id, id)))
-    .returning({ id: metrics.id });
-  return deleted.length > 0;
+  return db.transaction(async (tx) => {
+    await tx
+      .select({ id: importRuns.id })
+      .from(importRuns)
+      .where(and(eq(importRuns.workspaceId, workspaceId), eq(importRuns.metricId, id)))
+      .orderBy(asc(importRuns.id))
+      .for('update');
+    const deleted = await tx
+      .delete(metrics)
+      .where(and(eq(metrics.workspaceId, workspaceId), eq(metrics.id, id)))
+      .returning({ id: metrics.id });
+    return deleted.length > 0;
+  });
 }
 
 /** Ids of an integration's metrics that wait for a person, e.g. after Looker rejected its credentials. */

@@ -200,6 +200,39 @@ describe('metrics', () => {
     expect((await api.http('DELETE', `/v1/metrics/${metric.id}`)).status).toBe(404);
   });
 
+  it('deletes a metric while an import is merging its rows: 204, and nothing of the metric is left behind', async () => {
+    const metric = await createMetric(api, integration.id, { name: 'Deleted during an import' });
+    const settled = await waitUntilSettled(api, metric.id);
+    const importRunId = settled.lastImport!.importRunId;
+    const { sql: pg } = api.stack.services.database;
+    let deleting: Promise<{ status: number }> | undefined;
+    // An activity still running after the workflow was terminated, in upsertDatapoints' lock order:
+    // its run row first, then rows referencing the metric. Deleting the metric in the other order
+    // (metric row, then its runs by cascade) deadlocked, and the delete was the one Postgres aborted.
+    await pg.begin(async (tx) => {
+      const [{ pid }] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
+      await tx`select id from import_runs where id = ${importRunId} for update`;
+      deleting = api.http('DELETE', `/v1/metrics/${metric.id}`);
+      await eventually(async () => {
+        const [waiting] = await pg<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where ${pid}::int = any(pg_blocking_pids(pid))`;
+        return waiting!.n > 0 ? true : undefined;
+      });
+      await tx`
+        insert into datapoints (metric_id, date, value, import_run_id) values (${metric.id}, '1999-12-31', 1, ${importRunId})
+        on conflict (metric_id, date) do update set value = excluded.value`;
+      await tx`insert into staged_datapoints (import_run_id, date, value) values (${importRunId}, '1999-12-30', 2)`;
+    });
+    expect((await deleting!).status).toBe(204);
+
+    const [left] = await pg<{ metrics: number; runs: number; points: number; staged: number }[]>`
+      select (select count(*)::int from metrics where id = ${metric.id}) as metrics,
+             (select count(*)::int from import_runs where metric_id = ${metric.id}) as runs,
+             (select count(*)::int from datapoints where metric_id = ${metric.id}) as points,
+             (select count(*)::int from staged_datapoints where import_run_id = ${importRunId}) as staged`;
+    expect(left).toEqual({ metrics: 0, runs: 0, points: 0, staged: 0 });
+    expect((await api.stack.client.workflow.getHandle(metric.workflowId).describe()).status.name).toBe('TERMINATED');
+  });
+
   it('still reads a metric from the database when Temporal does not answer, and says so', async () => {
     const metric = await createMetric(api, integration.id, { name: 'Read while Temporal is down' });
     const settled = await waitUntilSettled(api, metric.id);
