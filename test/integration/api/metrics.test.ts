@@ -210,7 +210,8 @@ describe('metrics', () => {
     // its run row first, then rows referencing the metric. Deleting the metric in the other order
     // (metric row, then its runs by cascade) deadlocked, and the delete was the one Postgres aborted.
     await pg.begin(async (tx) => {
-      const [{ pid }] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
+      const [backend] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
+      const pid = backend!.pid;
       await tx`select id from import_runs where id = ${importRunId} for update`;
       deleting = api.http('DELETE', `/v1/metrics/${metric.id}`);
       await eventually(async () => {
