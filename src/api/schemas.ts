@@ -75,6 +75,10 @@ export const DatapointSchema = z
   })
   .openapi('Datapoint');
 
+export const MetricListItemSchema = MetricSchema.extend({
+  latestDatapoint: DatapointSchema.nullable().openapi({ description: 'The datapoint with the latest date (the last value); null before the first import stored one.' }),
+}).openapi('MetricListItem');
+
 const count = z.number().int().nullable();
 
 export const ImportRunSchema = z

@@ -1,7 +1,7 @@
 import type { ApiKeyRow } from '../db/repositories/api-keys';
 import type { ImportRunRow } from '../db/repositories/import-runs';
 import type { IntegrationRow } from '../db/repositories/integrations';
-import type { MetricRow } from '../db/repositories/metrics';
+import type { MetricListRow, MetricRow } from '../db/repositories/metrics';
 import type { WorkspaceRow } from '../db/repositories/workspaces';
 import { metricWorkflowId } from '../shared/ids';
 
@@ -38,6 +38,10 @@ export function metricView(row: MetricRow) {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
+}
+
+export function metricListItemView({ metric, latestDatapoint }: MetricListRow) {
+  return { ...metricView(metric), latestDatapoint };
 }
 
 export function workspaceView(row: WorkspaceRow) {

@@ -1,5 +1,5 @@
 import type { z } from '@hono/zod-openapi';
-import type { ImportRunSchema, IntegrationSchema, MetricDetailSchema, MetricSchema } from '../../api/schemas';
+import type { ImportRunSchema, IntegrationSchema, MetricDetailSchema, MetricListItemSchema, MetricSchema } from '../../api/schemas';
 import { metricStates } from '../../db/schema';
 import { formatInstant, stateLabels } from '../format';
 import { Field, Layout, type AssetUrls } from '../layout';
@@ -7,6 +7,7 @@ import { Field, Layout, type AssetUrls } from '../layout';
 type Integration = z.infer<typeof IntegrationSchema>;
 type Metric = z.infer<typeof MetricSchema>;
 type MetricDetail = z.infer<typeof MetricDetailSchema>;
+type MetricListItem = z.infer<typeof MetricListItemSchema>;
 type ImportRun = z.infer<typeof ImportRunSchema>;
 
 interface PageBase {
@@ -18,7 +19,7 @@ function StateBadge(props: { state: string }) {
   return <span class={`badge state-${props.state}`} data-state-badge>{stateLabels[props.state] ?? props.state}</span>;
 }
 
-export function MetricsPage(props: PageBase & { metrics: Metric[]; integrations: Integration[]; state?: string; integrationId?: string }) {
+export function MetricsPage(props: PageBase & { metrics: MetricListItem[]; integrations: Integration[]; state?: string; integrationId?: string }) {
   const integrationName = new Map(props.integrations.map((i) => [i.id, i.name]));
   return (
     <Layout title="Metrics" assets={props.assets} csrfToken={props.csrfToken} current="/console/metrics">
@@ -50,6 +51,7 @@ export function MetricsPage(props: PageBase & { metrics: Metric[]; integrations:
                 <th scope="col">Name</th>
                 <th scope="col">State</th>
                 <th scope="col">Integration</th>
+                <th scope="col" class="num">Last value</th>
                 <th scope="col">Last import</th>
                 <th scope="col">Next import</th>
               </tr>
@@ -60,6 +62,15 @@ export function MetricsPage(props: PageBase & { metrics: Metric[]; integrations:
                   <td><a href={`/console/metrics/${metric.id}`} data-metric-link>{metric.name}</a></td>
                   <td><StateBadge state={metric.state} /></td>
                   <td>{integrationName.get(metric.integrationId) ?? metric.integrationId}</td>
+                  <td class="num" data-last-value>
+                    {metric.latestDatapoint ? (
+                      <>
+                        {metric.latestDatapoint.value} <span class="muted">on {metric.latestDatapoint.date}</span>
+                      </>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
                   <td>{formatInstant(metric.lastImportAt, metric.timeZone)}</td>
                   <td>{formatInstant(metric.nextImportAt, metric.timeZone)}</td>
                 </tr>

@@ -181,6 +181,27 @@ describe('metrics', () => {
     for (const metric of created) await api.http('DELETE', `/v1/metrics/${metric.id}`);
   });
 
+  it('lists each metric with its latest datapoint, also when filtered by state and integration', async () => {
+    const own = await createIntegration(api, 'Latest value Looker');
+    const imported = await createMetric(api, own.id, { name: 'Imported' });
+    await waitUntilSettled(api, imported.id);
+    const conflicting = await createMetric(api, own.id, { name: 'Two values per date', lookId: '10' });
+    await waitUntilSettled(api, conflicting.id);
+    const csv = await api.http('GET', `/v1/metrics/${imported.id}/datapoints?format=csv`);
+    const [date, value] = csv.text.trim().split('\n').at(-1)!.split(',');
+
+    const active = await api.http<Page<Metric & { latestDatapoint: unknown }>>('GET', `/v1/metrics?integrationId=${own.id}&state=active`);
+    expect(active.body.data).toEqual([expect.objectContaining({ id: imported.id, latestDatapoint: { date, value } })]);
+    const attention = await api.http<Page<Metric & { latestDatapoint: unknown }>>('GET', `/v1/metrics?integrationId=${own.id}&state=needs_attention`);
+    expect(attention.body.data).toEqual([expect.objectContaining({ id: conflicting.id, latestDatapoint: null })]);
+    const all = await api.http<Page<Metric & { latestDatapoint: unknown }>>('GET', `/v1/metrics?integrationId=${own.id}`);
+    expect(all.body.data.map((metric) => [metric.name, metric.state, metric.latestDatapoint])).toEqual([
+      ['Imported', 'active', { date, value }],
+      ['Two values per date', 'needs_attention', null],
+    ]);
+    for (const metric of [imported, conflicting]) await api.http('DELETE', `/v1/metrics/${metric.id}`);
+  });
+
   it('deletes a metric: the workflow is stopped and its datapoints and import history go with it', async () => {
     const metric = await createMetric(api, integration.id, { name: 'Deleted metric' });
     await waitUntilSettled(api, metric.id);
