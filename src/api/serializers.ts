@@ -61,7 +61,8 @@ export function apiKeyView(row: ApiKeyRow) {
   };
 }
 
-export function importRunView(row: ImportRunRow) {
+/** `runUrl` is the run's page in the Temporal UI, when both the UI and the run are known. */
+export function importRunView(row: ImportRunRow, runUrl: string | null) {
   return {
     id: row.id,
     kind: row.kind,
@@ -85,5 +86,7 @@ export function importRunView(row: ImportRunRow) {
     firstDate: row.firstDate,
     lastDate: row.lastDate,
     error: row.error,
+    temporalRunId: row.temporalRunId,
+    temporalUiUrl: runUrl,
   };
 }

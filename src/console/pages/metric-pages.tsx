@@ -171,6 +171,8 @@ function runCounts(run: ImportRun): string {
 export function MetricPage(props: PageBase & { metric: MetricDetail; integration?: Integration; runs: ImportRun[] }) {
   const { metric } = props;
   const busy = metric.state === 'backfilling' || metric.importing === true;
+  // Without TEMPORAL_UI_URL the API links nowhere, and the column goes too.
+  const linkRuns = props.runs.some((run) => run.temporalUiUrl !== null);
   return (
     <Layout title={metric.name} assets={props.assets} csrfToken={props.csrfToken} chart>
       <section class="card" data-island="metric" data-metric-id={metric.id} data-busy={busy ? 'true' : 'false'} data-state={metric.state}>
@@ -242,6 +244,7 @@ export function MetricPage(props: PageBase & { metric: MetricDetail; integration
                   <th scope="col">Skipped</th>
                   <th scope="col">Dates</th>
                   <th scope="col">Warnings and errors</th>
+                  {linkRuns && <th scope="col">Temporal run</th>}
                 </tr>
               </thead>
               <tbody>
@@ -261,6 +264,7 @@ export function MetricPage(props: PageBase & { metric: MetricDetail; integration
                     </td>
                     <td>{run.firstDate ? `${run.firstDate} – ${run.lastDate}` : '—'}</td>
                     <td>{[...run.warnings, ...(run.error ? [run.error] : [])].join('; ')}</td>
+                    {linkRuns && <td>{run.temporalUiUrl ? <a href={run.temporalUiUrl} aria-label={`Open the ${run.kind} import of ${formatInstant(run.scheduledFor, metric.timeZone)} in the Temporal UI`} data-run-link>Open run</a> : '—'}</td>}
                   </tr>
                 ))}
               </tbody>

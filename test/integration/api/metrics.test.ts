@@ -33,6 +33,8 @@ interface ImportRun {
   skipReasons: Record<string, number> | null;
   warnings: string[];
   error: string | null;
+  temporalRunId: string | null;
+  temporalUiUrl: string | null;
 }
 
 describe('metrics', () => {
@@ -62,6 +64,9 @@ describe('metrics', () => {
     expect(runs.body.data).toHaveLength(1);
     expect(runs.body.data[0]).toMatchObject({ kind: 'backfill', status: 'succeeded', error: null, warnings: [] });
     expect(runs.body.data[0]!.counts.inserted).toBeGreaterThan(300);
+    // The run of the workflow that imported, opened on its history in the Temporal UI.
+    const { runId } = await api.stack.client.workflow.getHandle(metric.workflowId).describe();
+    expect(runs.body.data[0]).toMatchObject({ temporalRunId: runId, temporalUiUrl: `${detail.temporalUiUrl}/${runId}/history` });
   });
 
   it('imports now on request, lists the history newest first, and pages through it', async () => {
@@ -278,6 +283,11 @@ describe('metrics', () => {
       expect(importNow.status).toBe(503);
       expect(importNow.body).toMatchObject({ code: 'upstream_unavailable' });
       expect((importNow.body as { detail: string }).detail).toMatch(/Temporal is (unavailable|unreachable)/);
+
+      // Without TEMPORAL_UI_URL the run is still named, and nothing links to a guessed UI.
+      const runs = await call('GET', `/v1/metrics/${metric.id}/import-runs`);
+      const [run] = (runs.body as Page<ImportRun>).data;
+      expect(run).toMatchObject({ temporalRunId: expect.any(String), temporalUiUrl: null });
     } finally {
       await connection.close();
     }
