@@ -223,8 +223,26 @@ export function MetricPage(props: PageBase & { metric: MetricDetail; integration
       </section>
       <section class="card">
         <h2>Datapoints</h2>
-        <p class="muted">Drag across the chart to zoom, double-click to zoom out; hover to read a value.</p>
-        <div id="chart" class="chart" data-chart aria-label="Chart of the metric's datapoints" role="img"></div>
+        <p class="muted" id="chart-help">
+          Drag across the chart to zoom, shift-drag to pan, double-click to see everything; hover to read a value. With the chart focused: ← and → pan, + and − zoom, 0 resets.
+        </p>
+        <div
+          id="chart"
+          class="chart"
+          data-chart
+          tabindex={0}
+          role="group"
+          aria-label="Chart of the metric's datapoints"
+          aria-describedby="chart-help chart-range"
+        ></div>
+        <div class="buttons" role="group" aria-label="Chart range">
+          <button type="button" data-chart-action="pan-earlier" aria-controls="chart">← Earlier</button>
+          <button type="button" data-chart-action="pan-later" aria-controls="chart">Later →</button>
+          <button type="button" data-chart-action="zoom-in" aria-controls="chart">Zoom in</button>
+          <button type="button" data-chart-action="zoom-out" aria-controls="chart">Zoom out</button>
+          <button type="button" data-chart-action="zoom-reset" aria-controls="chart">Show everything</button>
+          <span class="muted" id="chart-range" data-chart-range aria-live="polite"></span>
+        </div>
         <p class="muted" data-chart-status role="status" aria-live="polite">Loading datapoints…</p>
         <h3>Latest values</h3>
         <table class="compact" data-latest><tbody></tbody></table>
