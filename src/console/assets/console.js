@@ -319,6 +319,8 @@ async function drawChart(section) {
     row.append(el('td', {}, series.dates[i]), el('td', { class: 'num' }, series.values[i].toLocaleString()));
     latest.append(row);
   }
+  // Pan and zoom controls only once there is something to move over.
+  document.querySelector('[data-chart-controls]').hidden = series.dates.length === 0;
   if (series.dates.length === 0) {
     status.textContent = 'No datapoints yet: they appear here as the import runs.';
     return;

@@ -62,7 +62,7 @@ export function MetricsPage(props: PageBase & { metrics: MetricListItem[]; integ
                   <td><a href={`/console/metrics/${metric.id}`} data-metric-link>{metric.name}</a></td>
                   <td><StateBadge state={metric.state} /></td>
                   <td>{integrationName.get(metric.integrationId) ?? metric.integrationId}</td>
-                  <td class="num" data-last-value>
+                  <td class="num nowrap" data-last-value>
                     {metric.latestDatapoint ? (
                       <>
                         {metric.latestDatapoint.value} <span class="muted">on {metric.latestDatapoint.date}</span>
@@ -235,7 +235,7 @@ export function MetricPage(props: PageBase & { metric: MetricDetail; integration
           aria-label="Chart of the metric's datapoints"
           aria-describedby="chart-help chart-range"
         ></div>
-        <div class="buttons" role="group" aria-label="Chart range">
+        <div class="buttons" role="group" aria-label="Chart range" data-chart-controls hidden>
           <button type="button" data-chart-action="pan-earlier" aria-controls="chart">← Earlier</button>
           <button type="button" data-chart-action="pan-later" aria-controls="chart">Later →</button>
           <button type="button" data-chart-action="zoom-in" aria-controls="chart">Zoom in</button>

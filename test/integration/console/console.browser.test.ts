@@ -286,6 +286,9 @@ describe('web console in a browser', () => {
     const reason = await page.locator('[data-reason]').textContent();
     expect(reason).toMatch(/^Needs attention: The Look has more than one value per date: /);
     expect(reason).toContain('In Looker, remove the other dimensions from the Look (keep "orders.created_date" and "orders.total_revenue")');
+    // Nothing to pan over yet: the chart's controls stay hidden.
+    expect(await page.locator('[data-chart-status]').textContent()).toBe('No datapoints yet: they appear here as the import runs.');
+    expect(await page.getByRole('button', { name: 'Later →' }).isVisible()).toBe(false);
     await page.screenshot({ path: path.join(screenshots, 'metric-needs-attention.png'), fullPage: true });
 
     // Each import links to the Temporal run that ran it; Import now adds a manual one.
