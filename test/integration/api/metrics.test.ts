@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { eq, sql } from 'drizzle-orm';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/api/app';
 import { datapoints, importRuns } from '../../../src/db/schema';
@@ -226,15 +227,28 @@ describe('metrics', () => {
     expect((await api.http('DELETE', `/v1/metrics/${metric.id}`)).status).toBe(404);
   });
 
-  it('deletes a metric while an import is merging its rows: 204, and nothing of the metric is left behind', async () => {
-    const metric = await createMetric(api, integration.id, { name: 'Deleted during an import' });
+  // An activity still running after the workflow was terminated (termination does not stop it),
+  // in the lock order of the import activities: its run row first, then the metric's row or rows
+  // referencing the metric. Deleting the metric in the other order (metric row, then its runs by
+  // cascade) deadlocked, and the delete was the one Postgres aborted: a 500.
+  const activityWrites = {
+    'merging its rows (upsertDatapoints)': async (tx: postgres.TransactionSql, metricId: string, importRunId: string) => {
+      await tx`
+        insert into datapoints (metric_id, date, value, import_run_id) values (${metricId}, '1999-12-31', 1, ${importRunId})
+        on conflict (metric_id, date) do update set value = excluded.value`;
+      await tx`insert into staged_datapoints (import_run_id, date, value) values (${importRunId}, '1999-12-30', 2)`;
+    },
+    'finishing (finishImportRun)': async (tx: postgres.TransactionSql, metricId: string) => {
+      await tx`update metrics set state = 'active', updated_at = now() where id = ${metricId}`;
+    },
+  };
+
+  it.each(Object.keys(activityWrites))('deletes a metric while an import is %s: 204, and nothing of the metric is left behind', async (step) => {
+    const metric = await createMetric(api, integration.id, { name: `Deleted while ${step}` });
     const settled = await waitUntilSettled(api, metric.id);
     const importRunId = settled.lastImport!.importRunId;
     const { sql: pg } = api.stack.services.database;
     let deleting: Promise<{ status: number }> | undefined;
-    // An activity still running after the workflow was terminated, in upsertDatapoints' lock order:
-    // its run row first, then rows referencing the metric. Deleting the metric in the other order
-    // (metric row, then its runs by cascade) deadlocked, and the delete was the one Postgres aborted.
     await pg.begin(async (tx) => {
       const [backend] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
       const pid = backend!.pid;
@@ -244,10 +258,7 @@ describe('metrics', () => {
         const [waiting] = await pg<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where ${pid}::int = any(pg_blocking_pids(pid))`;
         return waiting!.n > 0 ? true : undefined;
       });
-      await tx`
-        insert into datapoints (metric_id, date, value, import_run_id) values (${metric.id}, '1999-12-31', 1, ${importRunId})
-        on conflict (metric_id, date) do update set value = excluded.value`;
-      await tx`insert into staged_datapoints (import_run_id, date, value) values (${importRunId}, '1999-12-30', 2)`;
+      await activityWrites[step as keyof typeof activityWrites](tx, metric.id, importRunId);
     });
     expect((await deleting!).status).toBe(204);
 
