@@ -32,6 +32,8 @@ export function createBookkeepingActivities({ db, logger }: ActivityDeps) {
       kind: ImportKind;
       scheduledFor: string;
       metricState: MetricState;
+      /** The workflow run importing, for the link to it in the Temporal UI; absent in older histories. */
+      temporalRunId?: string;
     }): Promise<{ integrationId: string }> {
       return translated(logger, 'startImportRun', async () => {
         const [metric] = await db.select().from(metrics).where(eq(metrics.id, input.metricId));
@@ -59,6 +61,7 @@ export function createBookkeepingActivities({ db, logger }: ActivityDeps) {
               dateField: metric.dateField,
               valueField: metric.valueField,
               configVersion: metric.configVersion,
+              temporalRunId: input.temporalRunId ?? null,
             })
             .onConflictDoNothing();
           await tx.update(metrics).set({ state: input.metricState, updatedAt: new Date() }).where(eq(metrics.id, metric.id));

@@ -75,6 +75,10 @@ export const DatapointSchema = z
   })
   .openapi('Datapoint');
 
+export const MetricListItemSchema = MetricSchema.extend({
+  latestDatapoint: DatapointSchema.nullable().openapi({ description: 'The datapoint with the latest date (the last value); null before the first import stored one.' }),
+}).openapi('MetricListItem');
+
 const count = z.number().int().nullable();
 
 export const ImportRunSchema = z
@@ -94,6 +98,13 @@ export const ImportRunSchema = z
     firstDate: z.string().nullable().openapi({ example: '2024-12-01' }),
     lastDate: z.string().nullable().openapi({ example: '2026-11-29' }),
     error: z.string().nullable(),
+    temporalRunId: z.string().nullable().openapi({
+      description: "The run of the metric's workflow (metric-import/<metricId>) that ran this import; null for imports recorded before run ids were kept.",
+    }),
+    temporalUiUrl: z.string().nullable().openapi({
+      description: 'That run in the Temporal UI; null when no TEMPORAL_UI_URL is configured or the run is unknown.',
+      example: 'http://127.0.0.1:8233/namespaces/default/workflows/metric-import%2F1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed/0f4e3c0a-6f55-4b8e-9a51-3d1f0c8f2b7e/history',
+    }),
   })
   .openapi('ImportRun');
 

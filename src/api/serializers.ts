@@ -1,7 +1,7 @@
 import type { ApiKeyRow } from '../db/repositories/api-keys';
 import type { ImportRunRow } from '../db/repositories/import-runs';
 import type { IntegrationRow } from '../db/repositories/integrations';
-import type { MetricRow } from '../db/repositories/metrics';
+import type { MetricListRow, MetricRow } from '../db/repositories/metrics';
 import type { WorkspaceRow } from '../db/repositories/workspaces';
 import { metricWorkflowId } from '../shared/ids';
 
@@ -40,6 +40,10 @@ export function metricView(row: MetricRow) {
   };
 }
 
+export function metricListItemView({ metric, latestDatapoint }: MetricListRow) {
+  return { ...metricView(metric), latestDatapoint };
+}
+
 export function workspaceView(row: WorkspaceRow) {
   return { id: row.id, name: row.name, createdAt: row.createdAt.toISOString() };
 }
@@ -57,7 +61,8 @@ export function apiKeyView(row: ApiKeyRow) {
   };
 }
 
-export function importRunView(row: ImportRunRow) {
+/** `runUrl` is the run's page in the Temporal UI, when both the UI and the run are known. */
+export function importRunView(row: ImportRunRow, runUrl: string | null) {
   return {
     id: row.id,
     kind: row.kind,
@@ -81,5 +86,7 @@ export function importRunView(row: ImportRunRow) {
     firstDate: row.firstDate,
     lastDate: row.lastDate,
     error: row.error,
+    temporalRunId: row.temporalRunId,
+    temporalUiUrl: runUrl,
   };
 }

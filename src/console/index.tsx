@@ -4,7 +4,7 @@ import { getCookie } from 'hono/cookie';
 import type { z } from '@hono/zod-openapi';
 import { sessionCookie } from '../api/auth';
 import type { ApiDeps } from '../api/deps';
-import type { ApiKeySchema, ImportRunSchema, IntegrationSchema, MetricDetailSchema, MetricSchema } from '../api/schemas';
+import type { ApiKeySchema, ImportRunSchema, IntegrationSchema, MetricDetailSchema, MetricListItemSchema, MetricSchema } from '../api/schemas';
 import { findConsoleSession } from '../db/repositories/console-sessions';
 import { metricStates } from '../db/schema';
 import { ApiReadError, readApi, type InProcessApi } from './api-reader';
@@ -83,7 +83,7 @@ export function createConsole(deps: ApiDeps, api: InProcessApi): Hono<ConsoleEnv
     const integrationId = c.req.query('integrationId') || undefined;
     const query = new URLSearchParams({ limit: '100', ...(state ? { state } : {}), ...(integrationId ? { integrationId } : {}) });
     const [metrics, integrations] = await Promise.all([
-      readApi<Page<Metric>>(api, c, `/v1/metrics?${query.toString()}`),
+      readApi<Page<z.infer<typeof MetricListItemSchema>>>(api, c, `/v1/metrics?${query.toString()}`),
       readApi<Page<Integration>>(api, c, '/v1/integrations?limit=100'),
     ]);
     return c.html(<MetricsPage {...base(c)} metrics={metrics.data} integrations={integrations.data} state={state} integrationId={integrationId} />);

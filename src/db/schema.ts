@@ -182,6 +182,12 @@ export const importRuns = pgTable(
     firstDate: date('first_date', { mode: 'string' }),
     lastDate: date('last_date', { mode: 'string' }),
     error: text('error'),
+    /**
+     * The Temporal run (of workflow metric-import/<metricId>) that ran this import: the workflow
+     * continues as new, so each run holds a stretch of imports. Null for imports recorded before
+     * it was kept.
+     */
+    temporalRunId: text('temporal_run_id'),
   },
   (t) => [index('import_runs_metric_idx').on(t.metricId, t.startedAt)],
 );

@@ -315,7 +315,8 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
         importing = true;
         if (isFullImport(kind)) health = 'backfilling';
         publish();
-        return bookkeeping.startImportRun({ ...run, metricId, metricState: currentState() });
+        // Activity inputs are not compared on replay, so the run id needs no patch.
+        return bookkeeping.startImportRun({ ...run, metricId, metricState: currentState(), temporalRunId: workflowInfo().runId });
       });
       if (!started) return;
       await lookerLogin.acquireLookerToken({ integrationId: started.integrationId });

@@ -80,10 +80,17 @@ function integrationForm(form) {
       showProblem(form, response.data);
       return;
     }
+    // Each message once: a success's message already ends with the note, and a failure that names
+    // an input goes next to that input, as the API's field errors do.
     const check = response.data;
-    result.textContent = [check.message, check.note].filter(Boolean).join(' ');
+    const input = !check.ok && check.field ? form.elements[check.field] : null;
+    if (input) {
+      form.querySelector(`[data-error-for="${CSS.escape(check.field)}"]`).textContent = check.message;
+      input.setAttribute('aria-invalid', 'true');
+    }
+    const label = input ? form.querySelector(`label[for="${CSS.escape(input.id)}"]`)?.textContent : null;
+    result.textContent = check.ok ? check.message : [label ? `Not connected: see ${label}.` : check.message, check.note].filter(Boolean).join(' ');
     result.className = `check-result ${check.ok ? 'ok' : 'bad'}`;
-    if (!check.ok && check.field) form.querySelector(`[data-error-for="${check.field}"]`).textContent = check.message;
   });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -312,6 +319,8 @@ async function drawChart(section) {
     row.append(el('td', {}, series.dates[i]), el('td', { class: 'num' }, series.values[i].toLocaleString()));
     latest.append(row);
   }
+  // Pan and zoom controls only once there is something to move over.
+  document.querySelector('[data-chart-controls]').hidden = series.dates.length === 0;
   if (series.dates.length === 0) {
     status.textContent = 'No datapoints yet: they appear here as the import runs.';
     return;
@@ -319,7 +328,9 @@ async function drawChart(section) {
   status.textContent = `${series.dates.length} datapoints, ${series.dates[0]} to ${series.dates.at(-1)}.`;
   const xs = series.dates.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000);
   const width = Math.max(280, chart.clientWidth);
-  new uPlot(
+  const range = document.querySelector('[data-chart-range]');
+  chart.plot?.destroy();
+  chart.plot = new uPlot(
     {
       width,
       height: 320,
@@ -327,11 +338,99 @@ async function drawChart(section) {
       scales: { x: { time: true } },
       series: [{ label: 'Date' }, { label: 'Value', stroke: '#2563eb', width: 1.5, points: { show: false } }],
       axes: [{}, { size: 80 }],
-      cursor: { drag: { x: true, y: false } },
+      cursor: {
+        drag: { x: true, y: false },
+        // Shift-drag pans; a plain drag still zooms to the selection.
+        bind: {
+          mousedown: (plot, target, handler) => (event) => {
+            if (event.button !== 0 || event.target !== target) return;
+            if (event.shiftKey) dragToPan(plot, event);
+            else handler(event);
+          },
+        },
+      },
+      hooks: {
+        setScale: [
+          (plot, key) => {
+            if (key !== 'x') return;
+            const [min, max] = visibleRange(plot);
+            range.textContent = `Showing ${isoDate(min)} to ${isoDate(max)}.`;
+          },
+        ],
+      },
     },
     [xs, series.values],
     chart,
   );
+}
+
+const day = 86_400;
+const isoDate = (seconds) => new Date(Math.round(seconds / day) * day * 1000).toISOString().slice(0, 10);
+const visibleRange = (plot) => [plot.scales.x.min, plot.scales.x.max];
+const dataRange = (plot) => [plot.data[0][0], plot.data[0][plot.data[0].length - 1]];
+
+/** Shows [min, max] moved back inside the series, never narrower than two days nor wider than it. */
+function showRange(plot, min, max) {
+  const [first, last] = dataRange(plot);
+  const span = Math.min(Math.max(max - min, 2 * day), last - first);
+  const start = Math.max(first, Math.min(min, last - span));
+  plot.setScale('x', { min: start, max: start + span });
+}
+
+function panBy(plot, fraction) {
+  const [min, max] = visibleRange(plot);
+  const shift = (max - min) * fraction;
+  showRange(plot, min + shift, max + shift);
+}
+
+function zoomBy(plot, factor) {
+  const [min, max] = visibleRange(plot);
+  const middle = (min + max) / 2;
+  const half = ((max - min) * factor) / 2;
+  showRange(plot, middle - half, middle + half);
+}
+
+function resetZoom(plot) {
+  const [first, last] = dataRange(plot);
+  plot.setScale('x', { min: first, max: last });
+}
+
+function dragToPan(plot, event) {
+  const [min, max] = visibleRange(plot);
+  const perPixel = (max - min) / plot.over.clientWidth;
+  const startX = event.clientX;
+  const move = (moved) => {
+    const shift = (startX - moved.clientX) * perPixel;
+    showRange(plot, min + shift, max + shift);
+  };
+  const stop = () => {
+    document.removeEventListener('mousemove', move);
+    document.removeEventListener('mouseup', stop);
+  };
+  document.addEventListener('mousemove', move);
+  document.addEventListener('mouseup', stop);
+}
+
+/** Buttons and keys (on the focused chart) for the chart: pan, zoom, reset. Bound once; each acts on the current plot. */
+function chartControls() {
+  const chart = document.querySelector('[data-chart]');
+  const act = {
+    'pan-earlier': (plot) => panBy(plot, -0.25),
+    'pan-later': (plot) => panBy(plot, 0.25),
+    'zoom-in': (plot) => zoomBy(plot, 0.5),
+    'zoom-out': (plot) => zoomBy(plot, 2),
+    'zoom-reset': resetZoom,
+  };
+  for (const button of document.querySelectorAll('[data-chart-action]')) {
+    button.addEventListener('click', () => chart.plot && act[button.dataset.chartAction](chart.plot));
+  }
+  const keys = { ArrowLeft: 'pan-earlier', ArrowRight: 'pan-later', '+': 'zoom-in', '=': 'zoom-in', '-': 'zoom-out', '0': 'zoom-reset', Home: 'zoom-reset' };
+  chart.addEventListener('keydown', (event) => {
+    const action = keys[event.key];
+    if (!action || !chart.plot || event.altKey || event.ctrlKey || event.metaKey) return;
+    event.preventDefault();
+    act[action](chart.plot);
+  });
 }
 
 function metricPage(section) {
@@ -361,6 +460,7 @@ function metricPage(section) {
       else errorSlot.textContent = response.data?.detail ?? 'The action failed.';
     });
   }
+  chartControls();
   void drawChart(section);
   // While history is being imported the page follows it: once the import settles, it shows the result.
   if (section.dataset.busy === 'true') {

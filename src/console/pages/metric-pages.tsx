@@ -1,5 +1,5 @@
 import type { z } from '@hono/zod-openapi';
-import type { ImportRunSchema, IntegrationSchema, MetricDetailSchema, MetricSchema } from '../../api/schemas';
+import type { ImportRunSchema, IntegrationSchema, MetricDetailSchema, MetricListItemSchema, MetricSchema } from '../../api/schemas';
 import { metricStates } from '../../db/schema';
 import { formatInstant, stateLabels } from '../format';
 import { Field, Layout, type AssetUrls } from '../layout';
@@ -7,6 +7,7 @@ import { Field, Layout, type AssetUrls } from '../layout';
 type Integration = z.infer<typeof IntegrationSchema>;
 type Metric = z.infer<typeof MetricSchema>;
 type MetricDetail = z.infer<typeof MetricDetailSchema>;
+type MetricListItem = z.infer<typeof MetricListItemSchema>;
 type ImportRun = z.infer<typeof ImportRunSchema>;
 
 interface PageBase {
@@ -18,7 +19,7 @@ function StateBadge(props: { state: string }) {
   return <span class={`badge state-${props.state}`} data-state-badge>{stateLabels[props.state] ?? props.state}</span>;
 }
 
-export function MetricsPage(props: PageBase & { metrics: Metric[]; integrations: Integration[]; state?: string; integrationId?: string }) {
+export function MetricsPage(props: PageBase & { metrics: MetricListItem[]; integrations: Integration[]; state?: string; integrationId?: string }) {
   const integrationName = new Map(props.integrations.map((i) => [i.id, i.name]));
   return (
     <Layout title="Metrics" assets={props.assets} csrfToken={props.csrfToken} current="/console/metrics">
@@ -50,6 +51,7 @@ export function MetricsPage(props: PageBase & { metrics: Metric[]; integrations:
                 <th scope="col">Name</th>
                 <th scope="col">State</th>
                 <th scope="col">Integration</th>
+                <th scope="col" class="num">Last value</th>
                 <th scope="col">Last import</th>
                 <th scope="col">Next import</th>
               </tr>
@@ -60,6 +62,15 @@ export function MetricsPage(props: PageBase & { metrics: Metric[]; integrations:
                   <td><a href={`/console/metrics/${metric.id}`} data-metric-link>{metric.name}</a></td>
                   <td><StateBadge state={metric.state} /></td>
                   <td>{integrationName.get(metric.integrationId) ?? metric.integrationId}</td>
+                  <td class="num nowrap" data-last-value>
+                    {metric.latestDatapoint ? (
+                      <>
+                        {metric.latestDatapoint.value} <span class="muted">on {metric.latestDatapoint.date}</span>
+                      </>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
                   <td>{formatInstant(metric.lastImportAt, metric.timeZone)}</td>
                   <td>{formatInstant(metric.nextImportAt, metric.timeZone)}</td>
                 </tr>
@@ -160,6 +171,8 @@ function runCounts(run: ImportRun): string {
 export function MetricPage(props: PageBase & { metric: MetricDetail; integration?: Integration; runs: ImportRun[] }) {
   const { metric } = props;
   const busy = metric.state === 'backfilling' || metric.importing === true;
+  // Without TEMPORAL_UI_URL the API links nowhere, and the column goes too.
+  const linkRuns = props.runs.some((run) => run.temporalUiUrl !== null);
   return (
     <Layout title={metric.name} assets={props.assets} csrfToken={props.csrfToken} chart>
       <section class="card" data-island="metric" data-metric-id={metric.id} data-busy={busy ? 'true' : 'false'} data-state={metric.state}>
@@ -210,8 +223,26 @@ export function MetricPage(props: PageBase & { metric: MetricDetail; integration
       </section>
       <section class="card">
         <h2>Datapoints</h2>
-        <p class="muted">Drag across the chart to zoom, double-click to zoom out; hover to read a value.</p>
-        <div id="chart" class="chart" data-chart aria-label="Chart of the metric's datapoints" role="img"></div>
+        <p class="muted" id="chart-help">
+          Drag across the chart to zoom, shift-drag to pan, double-click to see everything; hover to read a value. With the chart focused: ← and → pan, + and − zoom, 0 resets.
+        </p>
+        <div
+          id="chart"
+          class="chart"
+          data-chart
+          tabindex={0}
+          role="group"
+          aria-label="Chart of the metric's datapoints"
+          aria-describedby="chart-help chart-range"
+        ></div>
+        <div class="buttons" role="group" aria-label="Chart range" data-chart-controls hidden>
+          <button type="button" data-chart-action="pan-earlier" aria-controls="chart">← Earlier</button>
+          <button type="button" data-chart-action="pan-later" aria-controls="chart">Later →</button>
+          <button type="button" data-chart-action="zoom-in" aria-controls="chart">Zoom in</button>
+          <button type="button" data-chart-action="zoom-out" aria-controls="chart">Zoom out</button>
+          <button type="button" data-chart-action="zoom-reset" aria-controls="chart">Show everything</button>
+          <span class="muted" id="chart-range" data-chart-range aria-live="polite"></span>
+        </div>
         <p class="muted" data-chart-status role="status" aria-live="polite">Loading datapoints…</p>
         <h3>Latest values</h3>
         <table class="compact" data-latest><tbody></tbody></table>
@@ -231,6 +262,7 @@ export function MetricPage(props: PageBase & { metric: MetricDetail; integration
                   <th scope="col">Skipped</th>
                   <th scope="col">Dates</th>
                   <th scope="col">Warnings and errors</th>
+                  {linkRuns && <th scope="col">Temporal run</th>}
                 </tr>
               </thead>
               <tbody>
@@ -250,6 +282,7 @@ export function MetricPage(props: PageBase & { metric: MetricDetail; integration
                     </td>
                     <td>{run.firstDate ? `${run.firstDate} – ${run.lastDate}` : '—'}</td>
                     <td>{[...run.warnings, ...(run.error ? [run.error] : [])].join('; ')}</td>
+                    {linkRuns && <td>{run.temporalUiUrl ? <a href={run.temporalUiUrl} aria-label={`Open the ${run.kind} import of ${formatInstant(run.scheduledFor, metric.timeZone)} in the Temporal UI`} data-run-link>Open run</a> : '—'}</td>}
                   </tr>
                 ))}
               </tbody>

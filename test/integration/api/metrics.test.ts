@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { eq, sql } from 'drizzle-orm';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/api/app';
 import { datapoints, importRuns } from '../../../src/db/schema';
@@ -33,6 +34,8 @@ interface ImportRun {
   skipReasons: Record<string, number> | null;
   warnings: string[];
   error: string | null;
+  temporalRunId: string | null;
+  temporalUiUrl: string | null;
 }
 
 describe('metrics', () => {
@@ -62,6 +65,9 @@ describe('metrics', () => {
     expect(runs.body.data).toHaveLength(1);
     expect(runs.body.data[0]).toMatchObject({ kind: 'backfill', status: 'succeeded', error: null, warnings: [] });
     expect(runs.body.data[0]!.counts.inserted).toBeGreaterThan(300);
+    // The run of the workflow that imported, opened on its history in the Temporal UI.
+    const { runId } = await api.stack.client.workflow.getHandle(metric.workflowId).describe();
+    expect(runs.body.data[0]).toMatchObject({ temporalRunId: runId, temporalUiUrl: `${detail.temporalUiUrl}/${runId}/history` });
   });
 
   it('imports now on request, lists the history newest first, and pages through it', async () => {
@@ -181,6 +187,27 @@ describe('metrics', () => {
     for (const metric of created) await api.http('DELETE', `/v1/metrics/${metric.id}`);
   });
 
+  it('lists each metric with its latest datapoint, also when filtered by state and integration', async () => {
+    const own = await createIntegration(api, 'Latest value Looker');
+    const imported = await createMetric(api, own.id, { name: 'Imported' });
+    await waitUntilSettled(api, imported.id);
+    const conflicting = await createMetric(api, own.id, { name: 'Two values per date', lookId: '10' });
+    await waitUntilSettled(api, conflicting.id);
+    const csv = await api.http('GET', `/v1/metrics/${imported.id}/datapoints?format=csv`);
+    const [date, value] = csv.text.trim().split('\n').at(-1)!.split(',');
+
+    const active = await api.http<Page<Metric & { latestDatapoint: unknown }>>('GET', `/v1/metrics?integrationId=${own.id}&state=active`);
+    expect(active.body.data).toEqual([expect.objectContaining({ id: imported.id, latestDatapoint: { date, value } })]);
+    const attention = await api.http<Page<Metric & { latestDatapoint: unknown }>>('GET', `/v1/metrics?integrationId=${own.id}&state=needs_attention`);
+    expect(attention.body.data).toEqual([expect.objectContaining({ id: conflicting.id, latestDatapoint: null })]);
+    const all = await api.http<Page<Metric & { latestDatapoint: unknown }>>('GET', `/v1/metrics?integrationId=${own.id}`);
+    expect(all.body.data.map((metric) => [metric.name, metric.state, metric.latestDatapoint])).toEqual([
+      ['Imported', 'active', { date, value }],
+      ['Two values per date', 'needs_attention', null],
+    ]);
+    for (const metric of [imported, conflicting]) await api.http('DELETE', `/v1/metrics/${metric.id}`);
+  });
+
   it('deletes a metric: the workflow is stopped and its datapoints and import history go with it', async () => {
     const metric = await createMetric(api, integration.id, { name: 'Deleted metric' });
     await waitUntilSettled(api, metric.id);
@@ -198,6 +225,50 @@ describe('metrics', () => {
     const workflow = await api.stack.client.workflow.getHandle(metric.workflowId).describe();
     expect(workflow.status.name).toBe('TERMINATED');
     expect((await api.http('DELETE', `/v1/metrics/${metric.id}`)).status).toBe(404);
+  });
+
+  // An activity still running after the workflow was terminated (termination does not stop it),
+  // in the lock order of the import activities: its run row first, then the metric's row or rows
+  // referencing the metric. Deleting the metric in the other order (metric row, then its runs by
+  // cascade) deadlocked, and the delete was the one Postgres aborted: a 500.
+  const activityWrites = {
+    'merging its rows (upsertDatapoints)': async (tx: postgres.TransactionSql, metricId: string, importRunId: string) => {
+      await tx`
+        insert into datapoints (metric_id, date, value, import_run_id) values (${metricId}, '1999-12-31', 1, ${importRunId})
+        on conflict (metric_id, date) do update set value = excluded.value`;
+      await tx`insert into staged_datapoints (import_run_id, date, value) values (${importRunId}, '1999-12-30', 2)`;
+    },
+    'finishing (finishImportRun)': async (tx: postgres.TransactionSql, metricId: string) => {
+      await tx`update metrics set state = 'active', updated_at = now() where id = ${metricId}`;
+    },
+  };
+
+  it.each(Object.keys(activityWrites))('deletes a metric while an import is %s: 204, and nothing of the metric is left behind', async (step) => {
+    const metric = await createMetric(api, integration.id, { name: `Deleted while ${step}` });
+    const settled = await waitUntilSettled(api, metric.id);
+    const importRunId = settled.lastImport!.importRunId;
+    const { sql: pg } = api.stack.services.database;
+    let deleting: Promise<{ status: number }> | undefined;
+    await pg.begin(async (tx) => {
+      const [backend] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
+      const pid = backend!.pid;
+      await tx`select id from import_runs where id = ${importRunId} for update`;
+      deleting = api.http('DELETE', `/v1/metrics/${metric.id}`);
+      await eventually(async () => {
+        const [waiting] = await pg<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where ${pid}::int = any(pg_blocking_pids(pid))`;
+        return waiting!.n > 0 ? true : undefined;
+      });
+      await activityWrites[step as keyof typeof activityWrites](tx, metric.id, importRunId);
+    });
+    expect((await deleting!).status).toBe(204);
+
+    const [left] = await pg<{ metrics: number; runs: number; points: number; staged: number }[]>`
+      select (select count(*)::int from metrics where id = ${metric.id}) as metrics,
+             (select count(*)::int from import_runs where metric_id = ${metric.id}) as runs,
+             (select count(*)::int from datapoints where metric_id = ${metric.id}) as points,
+             (select count(*)::int from staged_datapoints where import_run_id = ${importRunId}) as staged`;
+    expect(left).toEqual({ metrics: 0, runs: 0, points: 0, staged: 0 });
+    expect((await api.stack.client.workflow.getHandle(metric.workflowId).describe()).status.name).toBe('TERMINATED');
   });
 
   it('still reads a metric from the database when Temporal does not answer, and says so', async () => {
@@ -223,6 +294,12 @@ describe('metrics', () => {
       expect(importNow.status).toBe(503);
       expect(importNow.body).toMatchObject({ code: 'upstream_unavailable' });
       expect((importNow.body as { detail: string }).detail).toMatch(/Temporal is (unavailable|unreachable)/);
+
+      // Without TEMPORAL_UI_URL the run is still named, and nothing links to a guessed UI.
+      const runs = await call('GET', `/v1/metrics/${metric.id}/import-runs`);
+      const [run] = (runs.body as Page<ImportRun>).data;
+      expect(run?.temporalRunId).toMatch(/\S/);
+      expect(run?.temporalUiUrl).toBeNull();
     } finally {
       await connection.close();
     }

@@ -7,13 +7,14 @@ import { metricOr404 } from '../../lookups';
 import { keysetFromCursor, pageBody, PageQuerySchema, pageSchema } from '../../pagination';
 import { IdParam, ImportRunSchema } from '../../schemas';
 import { importRunView } from '../../serializers';
+import { temporalUiLinks } from '../../temporal-ui';
 
 export const listImportRunsRoute = createRoute({
   method: 'get',
   path: '/v1/metrics/{id}/import-runs',
   tags: ['Metrics'],
   summary: "A metric's import history, newest first",
-  description: 'One entry per import: kind, timings, row counts, skip reasons, warnings (e.g. a possibly truncated Look) and the error of a failed import.',
+  description: 'One entry per import: kind, timings, row counts, skip reasons, warnings (e.g. a possibly truncated Look), the error of a failed import, and the Temporal run that ran it.',
   security: [{ bearerAuth: [] }],
   request: { params: IdParam, query: PageQuerySchema },
   responses: {
@@ -29,6 +30,7 @@ export function registerListImportRuns(app: App, deps: ApiDeps): void {
     const after = keysetFromCursor(query.cursor);
     const metric = await metricOr404(deps, workspaceId, c.req.valid('param').id);
     const page = await listImportRuns(deps.db, workspaceId, metric.id, { limit: query.limit, after });
-    return c.json(pageBody(page, importRunView), 200);
+    const links = temporalUiLinks(deps);
+    return c.json(pageBody(page, (run) => importRunView(run, links.run(metric.id, run.temporalRunId))), 200);
   });
 }

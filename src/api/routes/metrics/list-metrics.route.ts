@@ -5,8 +5,8 @@ import type { ApiDeps } from '../../deps';
 import { problemResponses } from '../../errors';
 import { integrationOr404 } from '../../lookups';
 import { keysetFromCursor, pageBody, PageQuerySchema, pageSchema } from '../../pagination';
-import { MetricSchema, MetricStateSchema } from '../../schemas';
-import { metricView } from '../../serializers';
+import { MetricListItemSchema, MetricStateSchema } from '../../schemas';
+import { metricListItemView } from '../../serializers';
 
 const QuerySchema = PageQuerySchema.extend({
   integrationId: z.string().optional().openapi({ description: 'Only metrics of this integration (404 if the workspace has no such integration).' }),
@@ -18,11 +18,11 @@ export const listMetricsRoute = createRoute({
   path: '/v1/metrics',
   tags: ['Metrics'],
   summary: "The workspace's metrics",
-  description: 'Stored state only, for speed; GET /v1/metrics/{id} adds the live workflow status.',
+  description: 'Stored state only, for speed, with each metric\'s latest datapoint; GET /v1/metrics/{id} adds the live workflow status.',
   security: [{ bearerAuth: [] }],
   request: { query: QuerySchema },
   responses: {
-    200: { description: 'A page of metrics, oldest first', content: { 'application/json': { schema: pageSchema(MetricSchema, 'MetricPage') } } },
+    200: { description: 'A page of metrics, oldest first', content: { 'application/json': { schema: pageSchema(MetricListItemSchema, 'MetricPage') } } },
     ...problemResponses,
   },
 });
@@ -35,6 +35,6 @@ export function registerListMetrics(app: App, deps: ApiDeps): void {
     // A filter naming another workspace's integration is a 404, never an empty list that confirms it exists.
     const integration = query.integrationId === undefined ? undefined : await integrationOr404(deps, workspaceId, query.integrationId, '/query/integrationId');
     const page = await listMetrics(deps.db, workspaceId, { integrationId: integration?.id, state: query.state }, { limit: query.limit, after });
-    return c.json(pageBody(page, metricView), 200);
+    return c.json(pageBody(page, metricListItemView), 200);
   });
 }

@@ -5,6 +5,7 @@ import { WorkflowGatewayError } from '../../../temporal/metric-workflow-gateway'
 import type { ApiDeps } from '../../deps';
 import type { MetricDetailSchema } from '../../schemas';
 import { metricView } from '../../serializers';
+import { temporalUiLinks } from '../../temporal-ui';
 
 type MetricDetail = z.infer<typeof MetricDetailSchema>;
 
@@ -15,9 +16,7 @@ type MetricDetail = z.infer<typeof MetricDetailSchema>;
 export async function metricDetail(deps: ApiDeps, row: MetricRow): Promise<MetricDetail> {
   const view = metricView(row);
   const live = await liveStatus(deps, row.id);
-  const temporalUiUrl = deps.temporalUiUrl
-    ? `${deps.temporalUiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(deps.temporalNamespace)}/workflows/${encodeURIComponent(view.workflowId)}`
-    : null;
+  const temporalUiUrl = temporalUiLinks(deps).workflow(row.id);
   if (!('status' in live)) return { ...view, importing: null, lastImport: null, temporal: live.temporal, temporalUiUrl };
   const { status } = live;
   return {
