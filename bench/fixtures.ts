@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { ActivityDeps } from '../src/activities/deps';
 import type { Db } from '../src/db/client';
 import { importRuns, integrations, metrics, workspaces, type ImportRunKind } from '../src/db/schema';
+import type { LookerClientFactory } from '../src/looker/client-factory';
+import { silentLogger } from '../src/logger';
+import type postgres from 'postgres';
 
 export interface Datapoint {
   date: string;
@@ -71,4 +75,15 @@ export async function createImportRun(db: Db, fixture: MetricFixture, look: { lo
     configVersion: 1,
   });
   return id;
+}
+
+/** The activity deps the upsert needs: the real pools; Looker is never called. */
+export function upsertDeps(db: Db, sql: postgres.Sql, maxRows: number): ActivityDeps {
+  const lookerClients: LookerClientFactory = {
+    forIntegration: () => Promise.reject(new Error('the write-path benches do not call Looker')),
+    forCredentials: () => {
+      throw new Error('the write-path benches do not call Looker');
+    },
+  };
+  return { db, sql, logger: silentLogger, lookerClients, maxRows };
 }
