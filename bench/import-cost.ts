@@ -5,7 +5,7 @@ import { stageDatapoints } from '../src/activities/staging';
 import { createUpsertActivities, type UpsertResult } from '../src/activities/upsert.activities';
 import type { Db } from '../src/db/client';
 import { metrics, type ImportRunKind } from '../src/db/schema';
-import { rawStageDatapoints, rawUpsertDatapoints } from './baselines/raw-sql-merge';
+import { createBaselineStagingTable, rawStageDatapoints, rawUpsertDatapoints } from './baselines/raw-sql-merge';
 import { centsToDecimal, createImportRun, createMetric, dailyDates, upsertDeps, type Datapoint, type MetricFixture } from './fixtures';
 import { collectGarbage } from './gc';
 import { step } from './progress';
@@ -59,6 +59,9 @@ export async function benchImportCost(options: ImportCostOptions): Promise<Impor
     fixtures.push(await createMetric(db, { apiEndpoint: 'http://127.0.0.1:9/api/4.0', clientId: `bench-${m}`, clientSecretSealed: 'unused', secretKeyId: 'unused' }, look));
   }
   const metricIds = fixtures.map((fixture) => fixture.metricId);
+  // As in the write-path bench: no autovacuum waking at random moments; every run starts vacuumed.
+  for (const table of ['datapoints', 'staged_datapoints', 'import_runs']) await sql`alter table ${sql(table)} set (autovacuum_enabled = false)`;
+  await createBaselineStagingTable(sql);
   // Yesterday's series ends the day before today's import; today's adds a day and restates two.
   const today = dailyDates(rows + 1);
   const yesterdayDates = today.slice(0, rows);
@@ -91,7 +94,7 @@ export async function benchImportCost(options: ImportCostOptions): Promise<Impor
   ];
 
   const reset = async (scenario: Scenario) => {
-    await sql`truncate datapoints, staged_datapoints, import_runs`;
+    await sql`truncate datapoints, staged_datapoints, import_runs cascade`;
     if (scenario.prior === 'yesterday') {
       for (let m = 0; m < imports; m++) {
         const points = yesterday(m);
@@ -139,7 +142,7 @@ export async function benchImportCost(options: ImportCostOptions): Promise<Impor
     }
     results.push({ scenario: scenario.name, ours: samples[0]!, baseline: samples[1]!, baselineLabel: `${methods[1]!.label}` });
   }
-  await sql`truncate datapoints, staged_datapoints, import_runs`;
+  await sql`truncate datapoints, staged_datapoints, import_runs cascade`;
   await db.delete(metrics).where(inArray(metrics.id, metricIds));
   return results;
 }

@@ -5,7 +5,7 @@ import { stageDatapoints } from '../src/activities/staging';
 import { createUpsertActivities } from '../src/activities/upsert.activities';
 import type { Db } from '../src/db/client';
 import { datapoints, type ImportRunKind } from '../src/db/schema';
-import { rawStageDatapoints, rawUpsertDatapoints } from './baselines/raw-sql-merge';
+import { createBaselineStagingTable, rawStageDatapoints, rawUpsertDatapoints } from './baselines/raw-sql-merge';
 import { centsToDecimal, createImportRun, createMetric, dailyDates, series, upsertDeps, type Datapoint, type MetricFixture } from './fixtures';
 import { collectGarbage } from './gc';
 import { note, step } from './progress';
@@ -73,6 +73,7 @@ export async function benchWritePath(options: WritePathOptions): Promise<Scenari
   await sql`alter table datapoints set (autovacuum_enabled = false)`;
   await sql`alter table staged_datapoints set (autovacuum_enabled = false)`;
   await sql`alter table import_runs set (autovacuum_enabled = false)`;
+  await createBaselineStagingTable(sql);
 
   const upsert = createUpsertActivities(upsertDeps(db, sql, rows));
   const dates = dailyDates(rows);
@@ -185,7 +186,7 @@ export async function benchWritePath(options: WritePathOptions): Promise<Scenari
     const [oursSamples, ...baselineSamples] = methods.map((method) => ({ label: method.label, samples: samples.get(method)! }));
     results.push({ scenario: scenario.name, ours: oursSamples!, oursStageMs, baselines: baselineSamples });
   }
-  await sql`truncate datapoints, staged_datapoints, import_runs`;
+  await sql`truncate datapoints, staged_datapoints, import_runs cascade`;
   return results;
 }
 
@@ -232,7 +233,7 @@ async function resetTable(
   baseCents: number[],
   canCheckpoint: boolean,
 ): Promise<void> {
-  await sql`truncate datapoints, staged_datapoints, import_runs`;
+  await sql`truncate datapoints, staged_datapoints, import_runs cascade`;
   if (prior === 'base') {
     const values = baseCents.map(centsToDecimal);
     await sql`

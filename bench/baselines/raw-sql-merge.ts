@@ -1,12 +1,30 @@
 /**
  * The write path as it was before issue 10 moved it to Drizzle (src/db/datapoint-merge.ts): raw
- * postgres.js statements with the table and column names spelled out. Kept only as the bench's
+ * postgres.js statements with the table and column names spelled out, staging into a table laid out
+ * as `staged_datapoints` was then (with its foreign key to the run). Kept only as the bench's
  * baseline, so every run measures the Drizzle path against it; nothing in src uses it.
  */
 import type postgres from 'postgres';
 import type { UpsertResult } from '../../src/activities/upsert.activities';
 
 const chunkSize = 20_000;
+
+/** The staging table as it was before migration `staged_rows_without_fk`. */
+const stagedBefore = 'staged_datapoints_before';
+
+/**
+ * Creates the baseline's staging table. It references `import_runs`, so truncating that table
+ * needs CASCADE from now on. Autovacuum is off as on the tables the benches vacuum themselves.
+ */
+export async function createBaselineStagingTable(sql: postgres.Sql): Promise<void> {
+  await sql`
+    create table if not exists ${sql(stagedBefore)} (
+      import_run_id uuid not null references import_runs (id) on delete cascade,
+      date date not null,
+      value numeric not null,
+      primary key (import_run_id, date)
+    ) with (autovacuum_enabled = false)`;
+}
 
 interface RunRow {
   metric_id: string;
@@ -24,11 +42,11 @@ export async function rawStageDatapoints(sql: postgres.Sql, importRunId: string,
     const [run] = await tx<{ open: boolean }[]>`
       select status = 'running' and inserted is null as open from import_runs where id = ${importRunId} for update`;
     if (!run?.open) return false;
-    await tx`delete from staged_datapoints where import_run_id = ${importRunId}`;
+    await tx`delete from ${tx(stagedBefore)} where import_run_id = ${importRunId}`;
     for (let start = 0; start < datapoints.length; start += chunkSize) {
       const chunk = datapoints.slice(start, start + chunkSize);
       await tx`
-        insert into staged_datapoints (import_run_id, date, value)
+        insert into ${tx(stagedBefore)} (import_run_id, date, value)
         select ${importRunId}, d, v
         from unnest(${tx.array(chunk.map((p) => p.date))}::date[], ${tx.array(chunk.map((p) => p.value))}::numeric[]) as t(d, v)`;
     }
@@ -50,17 +68,17 @@ export function rawUpsertDatapoints(sql: postgres.Sql, { importRunId, replace, d
       return { inserted: run.inserted, updated: run.updated ?? 0, unchanged: run.unchanged ?? 0, deleted: run.deleted ?? 0, stale: false };
     }
     if (discard || run.config_version !== run.current_version) {
-      await tx`delete from staged_datapoints where import_run_id = ${importRunId}`;
+      await tx`delete from ${tx(stagedBefore)} where import_run_id = ${importRunId}`;
       await tx`update import_runs set inserted = 0, updated = 0, unchanged = 0, deleted = 0 where id = ${importRunId}`;
       return { inserted: 0, updated: 0, unchanged: 0, deleted: 0, stale: run.config_version !== run.current_version };
     }
     const [staged] = await tx<{ count: number }[]>`
-      select count(*)::int as count from staged_datapoints where import_run_id = ${importRunId}`;
+      select count(*)::int as count from ${tx(stagedBefore)} where import_run_id = ${importRunId}`;
     const [merged] = await tx<{ inserted: number; updated: number }[]>`
       with merged as (
         insert into datapoints (metric_id, date, value, import_run_id)
         select ${run.metric_id}, s.date, s.value, s.import_run_id
-        from staged_datapoints s where s.import_run_id = ${importRunId}
+        from ${tx(stagedBefore)} s where s.import_run_id = ${importRunId}
         on conflict (metric_id, date) do update
           set value = excluded.value, import_run_id = excluded.import_run_id, updated_at = now()
           where datapoints.value is distinct from excluded.value
@@ -76,10 +94,10 @@ export function rawUpsertDatapoints(sql: postgres.Sql, { importRunId, replace, d
       const result = await tx`
         delete from datapoints d
         where d.metric_id = ${run.metric_id}
-          and not exists (select 1 from staged_datapoints s where s.import_run_id = ${importRunId} and s.date = d.date)`;
+          and not exists (select 1 from ${tx(stagedBefore)} s where s.import_run_id = ${importRunId} and s.date = d.date)`;
       deleted = result.count;
     }
-    await tx`delete from staged_datapoints where import_run_id = ${importRunId}`;
+    await tx`delete from ${tx(stagedBefore)} where import_run_id = ${importRunId}`;
     const unchanged = total - inserted - updated;
     await tx`
       update import_runs set inserted = ${inserted}, updated = ${updated}, unchanged = ${unchanged}, deleted = ${deleted}

@@ -4,8 +4,8 @@
  * Drizzle schema. Each function runs inside the caller's transaction, so an activity can add its
  * own bookkeeping to the same commit.
  */
-import { and, eq, sql, type SQL } from 'drizzle-orm';
-import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { and, eq, exists, isNull, not, notExists, sql, type SQLWrapper } from 'drizzle-orm';
+import { alias, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Tx } from './client';
 import { datapoints, importRuns, metrics, stagedDatapoints } from './schema';
 
@@ -32,11 +32,14 @@ export type MergeOutcome =
 /** Rows per staging statement: set-based, yet a bounded parameter size per round trip. */
 const stageChunkRows = 20_000;
 
-/** A column's bare name, for insert column lists and CTE columns, where a qualified name is invalid. */
-const name = (column: AnyPgColumn) => sql.identifier(column.name);
-
 /** The run is still open: neither merged, discarded nor finished. */
-const runIsOpen = and(eq(importRuns.status, 'running'), sql`${importRuns.inserted} is null`);
+const runIsOpen = and(eq(importRuns.status, 'running'), isNull(importRuns.inserted));
+
+const distinct = (left: SQLWrapper, right: SQLWrapper) => sql`${left} is distinct from ${right}`;
+const excluded = (column: AnyPgColumn) => sql.raw(`excluded.${JSON.stringify(column.name)}`);
+
+// Every statement below is prepared (`.prepare()`): postgres.js then plans it once per connection
+// and runs it in one round trip, where an unprepared statement with parameters takes two.
 
 /**
  * Replaces the run's staged rows (so a retried run stages exactly once). Only while the run is
@@ -49,22 +52,26 @@ export async function stageRunDatapoints(tx: Tx, importRunId: string, points: re
     .select({
       open: sql<boolean>`${runIsOpen}`,
       // A retried attempt finds its predecessor's rows; the first attempt (nearly always) skips the delete.
-      restaging: sql<boolean>`exists (select 1 from ${stagedDatapoints} where ${stagedDatapoints.importRunId} = ${importRuns.id})`,
+      restaging: sql<boolean>`${exists(tx.select({ one: sql`1` }).from(stagedDatapoints).where(eq(stagedDatapoints.importRunId, importRuns.id)))}`,
     })
     .from(importRuns)
     .where(eq(importRuns.id, importRunId))
-    .for('update');
+    .for('update')
+    .prepare('stage_lock_run')
+    .execute();
   if (!run?.open) return false;
   if (run.restaging) await tx.delete(stagedDatapoints).where(eq(stagedDatapoints.importRunId, importRunId));
   for (let start = 0; start < points.length; start += stageChunkRows) {
     const chunk = points.slice(start, start + stageChunkRows);
-    // One statement per chunk: the dates and values travel as two array parameters. They are sent
-    // as text[] and cast in SQL, because Drizzle's postgres.js driver passes date[]/numeric[]
-    // parameters through unserialised.
-    await tx.execute(sql`
-      insert into ${stagedDatapoints} (${name(stagedDatapoints.importRunId)}, ${name(stagedDatapoints.date)}, ${name(stagedDatapoints.value)})
-      select ${importRunId}, t.d, t.v
-      from unnest(${sql.param(chunk.map((p) => p.date))}::text[]::date[], ${sql.param(chunk.map((p) => p.value))}::text[]::numeric[]) as t(d, v)`);
+    // The dates and values travel as two array parameters, sent as text[] and cast in SQL:
+    // Drizzle's postgres.js driver passes date[] and numeric[] parameters through unserialised.
+    await tx
+      .insert(stagedDatapoints)
+      .select(
+        sql`select ${importRunId}, t.d, t.v from unnest(${sql.param(chunk.map((p) => p.date))}::text[]::date[], ${sql.param(chunk.map((p) => p.value))}::text[]::numeric[]) as t(d, v)`,
+      )
+      .prepare('stage_chunk')
+      .execute();
   }
   return true;
 }
@@ -97,68 +104,85 @@ export async function mergeStagedRun(tx: Tx, input: { importRunId: string; repla
     .from(importRuns)
     .leftJoin(metrics, eq(metrics.id, importRuns.metricId))
     .where(eq(importRuns.id, importRunId))
-    .for('update', { of: importRuns });
+    .for('update', { of: importRuns })
+    .prepare('merge_lock_run')
+    .execute();
   if (!run || run.currentVersion === null) return { kind: 'gone' };
-  if (run.inserted !== null) {
-    return { kind: 'merged', counts: { inserted: run.inserted, updated: run.updated ?? 0, unchanged: run.unchanged ?? 0, deleted: run.deleted ?? 0 } };
-  }
+  if (run.inserted !== null) return { kind: 'merged', counts: recordedCounts(run) };
   const stale = run.configVersion !== run.currentVersion;
   if (input.discard || stale) {
     await tx.delete(stagedDatapoints).where(eq(stagedDatapoints.importRunId, importRunId));
     await tx.update(importRuns).set({ inserted: 0, updated: 0, unchanged: 0, deleted: 0 }).where(eq(importRuns.id, importRunId));
     return { kind: 'discarded', stale };
   }
-  const [counts] = await tx.execute<{ inserted: number; updated: number; unchanged: number; deleted: number }>(
-    mergeStatement(importRunId, run.metricId, input.replace),
-  );
-  return { kind: 'merged', counts: counts! };
+  const [merged] = await mergeStatement(tx, importRunId, run.metricId, input.replace).execute();
+  return { kind: 'merged', counts: recordedCounts(merged!) };
+}
+
+/** The counts recorded on a merged run (all set together, so none is null once `inserted` is not). */
+function recordedCounts(run: { [K in keyof MergeCounts]: number | null }): MergeCounts {
+  return { inserted: run.inserted ?? 0, updated: run.updated ?? 0, unchanged: run.unchanged ?? 0, deleted: run.deleted ?? 0 };
 }
 
 /**
- * One statement: it takes the run's rows off the stage, writes the changed and new ones, deletes
+ * One statement: it takes the run's rows off the stage, writes the new and changed ones, deletes
  * what a replace drops, and records the counts on the run. Its parts see one snapshot, so the
  * replace's delete sees the table as it was before the write; the two touch disjoint dates.
  */
-function mergeStatement(importRunId: string, metricId: string, replace: boolean): SQL {
-  const staged = sql.identifier('staged');
-  const written = sql.identifier('written');
-  const removed = sql.identifier('removed');
-  const date = name(stagedDatapoints.date);
-  const value = name(stagedDatapoints.value);
-  const excluded = (column: AnyPgColumn) => sql`excluded.${name(column)}`;
-  const removal = replace
-    ? sql`
-      delete from ${datapoints}
-      where ${datapoints.metricId} = ${metricId}
-        and exists (select 1 from ${staged})
-        and not exists (select 1 from ${staged} where ${staged}.${date} = ${datapoints.date})
-      returning 1`
-    : sql`select 1 where false`;
-  return sql`
-    with ${staged} as (
-      delete from ${stagedDatapoints} where ${stagedDatapoints.importRunId} = ${importRunId}
-      returning ${stagedDatapoints.date}, ${stagedDatapoints.value}
-    ), ${written} as (
-      insert into ${datapoints} (${name(datapoints.metricId)}, ${name(datapoints.date)}, ${name(datapoints.value)}, ${name(datapoints.importRunId)})
-      select ${metricId}, ${staged}.${date}, ${staged}.${value}, ${importRunId}
-      from ${staged}
-      -- Equal values are skipped before the write, so unchanged rows are not even locked.
-      left join ${datapoints} on ${datapoints.metricId} = ${metricId} and ${datapoints.date} = ${staged}.${date}
-      where ${datapoints.value} is distinct from ${staged}.${value}
-      on conflict (${name(datapoints.metricId)}, ${name(datapoints.date)}) do update
-        set ${name(datapoints.value)} = ${excluded(datapoints.value)}, ${name(datapoints.importRunId)} = ${excluded(datapoints.importRunId)}, ${name(datapoints.updatedAt)} = now()
-        where ${datapoints.value} is distinct from ${excluded(datapoints.value)}
-      returning (xmax = 0) as inserted
-    ), ${removed} as (${removal}), counts as (
-      select (select count(*) from ${written} where inserted)::int as inserted,
-             (select count(*) from ${written} where not inserted)::int as updated,
-             (select count(*) from ${staged})::int as total,
-             (select count(*) from ${removed})::int as deleted
-    )
-    update ${importRuns}
-    set ${name(importRuns.inserted)} = counts.inserted, ${name(importRuns.updated)} = counts.updated,
-        ${name(importRuns.unchanged)} = counts.total - counts.inserted - counts.updated, ${name(importRuns.deleted)} = counts.deleted
-    from counts
-    where ${importRuns.id} = ${importRunId}
-    returning ${importRuns.inserted}, ${importRuns.updated}, ${importRuns.unchanged}, ${importRuns.deleted}`;
+function mergeStatement(tx: Tx, importRunId: string, metricId: string, replace: boolean) {
+  const staged = tx
+    .$with('staged')
+    .as(tx.delete(stagedDatapoints).where(eq(stagedDatapoints.importRunId, importRunId)).returning({ date: stagedDatapoints.date, value: stagedDatapoints.value }));
+  const stored = alias(datapoints, 'stored');
+  const written = tx.$with('written').as(
+    tx
+      .insert(datapoints)
+      .select((qb) =>
+        qb
+          .select({
+            metricId: sql<string>`${metricId}`.as('metric_id'),
+            date: staged.date,
+            value: staged.value,
+            importRunId: sql<string>`${importRunId}`.as('import_run_id'),
+            updatedAt: sql<Date>`now()`.as('updated_at'),
+          })
+          .from(staged)
+          // Equal values are filtered out before the write, so unchanged rows are not even locked.
+          .leftJoin(stored, and(eq(stored.metricId, metricId), eq(stored.date, staged.date)))
+          .where(distinct(stored.value, staged.value)),
+      )
+      .onConflictDoUpdate({
+        target: [datapoints.metricId, datapoints.date],
+        set: { value: excluded(datapoints.value), importRunId: excluded(datapoints.importRunId), updatedAt: sql`now()` },
+        // Still needed: a concurrent writer may have stored the same value since the filter read.
+        setWhere: distinct(datapoints.value, excluded(datapoints.value)),
+      })
+      .returning({ inserted: sql<boolean>`xmax = 0`.as('inserted') }),
+  );
+  const removed = tx.$with('removed').as(
+    tx
+      .delete(datapoints)
+      .where(
+        and(
+          sql`${replace}`,
+          eq(datapoints.metricId, metricId),
+          exists(tx.select({ one: sql`1` }).from(staged)),
+          notExists(tx.select({ one: sql`1` }).from(staged).where(eq(staged.date, datapoints.date))),
+        ),
+      )
+      .returning({ one: sql`1`.as('one') }),
+  );
+  const count = (from: SQLWrapper, where?: SQLWrapper) => sql<number>`(select count(*) from ${from}${where ? sql` where ${where}` : sql``})::int`;
+  return tx
+    .with(staged, written, removed)
+    .update(importRuns)
+    .set({
+      inserted: count(written, written.inserted),
+      updated: count(written, not(written.inserted)),
+      unchanged: sql`${count(staged)} - ${count(written)}`,
+      deleted: count(removed),
+    })
+    .where(eq(importRuns.id, importRunId))
+    .returning({ inserted: importRuns.inserted, updated: importRuns.updated, unchanged: importRuns.unchanged, deleted: importRuns.deleted })
+    .prepare('merge_staged_run');
 }

@@ -186,13 +186,16 @@ export const importRuns = pgTable(
   (t) => [index('import_runs_metric_idx').on(t.metricId, t.startedAt)],
 );
 
-/** Rows parsed from one Look run, waiting to be merged into datapoints by the upsert activity. */
+/**
+ * Rows parsed from one Look run, waiting to be merged into datapoints by the upsert activity.
+ * No foreign key to the run: its check costs a lookup per staged row, and staging already holds
+ * the run row locked. The trigger `import_runs_drop_staged_rows` (a migration) drops the rows of a
+ * deleted run instead of a cascade (docs/benchmarks.md, "Per-import cost").
+ */
 export const stagedDatapoints = pgTable(
   'staged_datapoints',
   {
-    importRunId: uuid('import_run_id')
-      .notNull()
-      .references(() => importRuns.id, { onDelete: 'cascade' }),
+    importRunId: uuid('import_run_id').notNull(),
     date: date('date', { mode: 'string' }).notNull(),
     value: numeric('value').notNull(),
   },

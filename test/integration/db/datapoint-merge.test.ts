@@ -43,12 +43,12 @@ describe('staging and merging a run', () => {
     metricId = metric!.id;
   });
 
-  async function openRun(configVersion = 1): Promise<string> {
+  async function openRun(configVersion = 1, forMetric = metricId): Promise<string> {
     const id = randomUUID();
     await database.db.insert(importRuns).values({
       id,
       workspaceId,
-      metricId,
+      metricId: forMetric,
       kind: 'scheduled',
       scheduledFor: new Date('2024-07-01T06:00:00Z'),
       lookId: '1',
@@ -194,11 +194,20 @@ describe('staging and merging a run', () => {
     expect(await stagedCount(importRunId)).toBe(0);
   });
 
-  it('reports a run whose metric was deleted as gone', async () => {
+  it('drops what a run staged when its metric is deleted, and reports the run as gone', async () => {
+    const [otherMetric] = await database.db
+      .insert(metrics)
+      .values({ workspaceId, integrationId, name: 'orders', lookId: '2', dateField: 'orders.date', valueField: 'orders.count' })
+      .returning({ id: metrics.id });
+    const othersRun = await openRun(1, otherMetric!.id);
+    await stage(othersRun, base);
     const importRunId = await openRun();
     await stage(importRunId, base);
+
     await database.db.delete(metrics).where(eq(metrics.id, metricId));
 
+    expect(await stagedCount(importRunId)).toBe(0);
+    expect(await stagedCount(othersRun)).toBe(base.length);
     expect(await merge(importRunId)).toEqual({ kind: 'gone' });
     expect(await merge(randomUUID())).toEqual({ kind: 'gone' });
   });
