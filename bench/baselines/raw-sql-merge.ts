@@ -9,7 +9,7 @@ import type { UpsertResult } from '../../src/activities/upsert.activities';
 
 const chunkSize = 20_000;
 
-/** The staging table as it was before migration `staged_rows_without_fk`. */
+/** The staging table as it was before migration `write_path_per_import`. */
 const stagedBefore = 'staged_datapoints_before';
 
 /**

@@ -79,8 +79,8 @@ export async function stageRunDatapoints(tx: Tx, importRunId: string, points: re
 /**
  * Merges the run's staged rows into the metric's datapoints once, whatever the retries:
  *
- * - a run merged earlier (a retry after a commit whose answer was lost) reports its recorded counts
- *   and touches nothing;
+ * - a run merged or discarded earlier (a retry after a commit whose answer was lost) gets the same
+ *   answer again (the recorded counts, or stale) and touches nothing;
  * - `discard`, or a metric whose source changed since the run started (stale), stores nothing;
  * - otherwise inserts new dates, updates changed values, leaves equal ones alone, and with
  *   `replace` deletes stored dates the run does not contain, unless the run staged nothing: an
@@ -100,6 +100,7 @@ export async function mergeStagedRun(tx: Tx, input: { importRunId: string; repla
       updated: importRuns.updated,
       unchanged: importRuns.unchanged,
       deleted: importRuns.deleted,
+      discardedAsStale: importRuns.stale,
     })
     .from(importRuns)
     .leftJoin(metrics, eq(metrics.id, importRuns.metricId))
@@ -108,11 +109,14 @@ export async function mergeStagedRun(tx: Tx, input: { importRunId: string; repla
     .prepare('merge_lock_run')
     .execute();
   if (!run || run.currentVersion === null) return { kind: 'gone' };
-  if (run.inserted !== null) return { kind: 'merged', counts: recordedCounts(run) };
+  // Answered before (a retry after a commit whose answer was lost): the same answer again.
+  if (run.inserted !== null) {
+    return run.discardedAsStale ? { kind: 'discarded', stale: true } : { kind: 'merged', counts: recordedCounts(run) };
+  }
   const stale = run.configVersion !== run.currentVersion;
   if (input.discard || stale) {
     await tx.delete(stagedDatapoints).where(eq(stagedDatapoints.importRunId, importRunId));
-    await tx.update(importRuns).set({ inserted: 0, updated: 0, unchanged: 0, deleted: 0 }).where(eq(importRuns.id, importRunId));
+    await tx.update(importRuns).set({ inserted: 0, updated: 0, unchanged: 0, deleted: 0, stale }).where(eq(importRuns.id, importRunId));
     return { kind: 'discarded', stale };
   }
   const [merged] = await mergeStatement(tx, importRunId, run.metricId, input.replace).execute();

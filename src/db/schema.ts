@@ -176,6 +176,11 @@ export const importRuns = pgTable(
     updated: integer('updated'),
     unchanged: integer('unchanged'),
     deleted: integer('deleted'),
+    /**
+     * The merge discarded the run's rows because the metric's source changed after the run started;
+     * kept so a retry of that merge reports it again, as the first attempt did.
+     */
+    stale: boolean('stale').notNull().default(false),
     skipped: integer('skipped'),
     skipReasons: jsonb('skip_reasons').$type<Record<string, number>>(),
     warnings: jsonb('warnings').$type<string[]>(),

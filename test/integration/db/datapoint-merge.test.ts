@@ -182,6 +182,8 @@ describe('staging and merging a run', () => {
     expect((await stored()).map((point) => point.value)).toEqual(['10', '11.5', '12']);
     expect(await stagedCount(importRunId)).toBe(0);
     expect(await recordedCounts(importRunId)).toEqual({ inserted: 0, updated: 0, unchanged: 0, deleted: 0 });
+    // The retry of a discard whose answer was lost is told the same, not "merged, nothing changed".
+    expect(await merge(importRunId, { replace: true })).toEqual({ kind: 'discarded', stale: true });
   });
 
   it('discards a run the workflow refused, without deleting anything', async () => {
@@ -192,6 +194,9 @@ describe('staging and merging a run', () => {
     expect(await merge(importRunId, { replace: true, discard: true })).toEqual({ kind: 'discarded', stale: false });
     expect((await stored()).map((point) => point.value)).toEqual(['10', '11.5', '12']);
     expect(await stagedCount(importRunId)).toBe(0);
+    // The workflow fails a refused run whatever the merge answers; a retry stores nothing either.
+    expect(await merge(importRunId, { replace: true, discard: true })).toEqual({ kind: 'merged', counts: { inserted: 0, updated: 0, unchanged: 0, deleted: 0 } });
+    expect((await stored()).map((point) => point.value)).toEqual(['10', '11.5', '12']);
   });
 
   it('drops what a run staged when its metric is deleted, and reports the run as gone', async () => {
