@@ -36,7 +36,7 @@ const stageChunkRows = 20_000;
 const runIsOpen = and(eq(importRuns.status, 'running'), isNull(importRuns.inserted));
 
 const distinct = (left: SQLWrapper, right: SQLWrapper) => sql`${left} is distinct from ${right}`;
-const excluded = (column: AnyPgColumn) => sql.raw(`excluded.${JSON.stringify(column.name)}`);
+const excluded = (column: AnyPgColumn) => sql`excluded.${sql.identifier(column.name)}`;
 
 // Every statement below is prepared (`.prepare()`): postgres.js then plans it once per connection
 // and runs it in one round trip, where an unprepared statement with parameters takes two.
@@ -86,8 +86,8 @@ export async function stageRunDatapoints(tx: Tx, importRunId: string, points: re
  *   `replace` deletes stored dates the run does not contain, unless the run staged nothing: an
  *   empty result never wipes stored history.
  *
- * Either way the stage is cleared and the counts are recorded on the run, in the caller's
- * transaction.
+ * Unless the run is gone, its stage is cleared and the outcome recorded on the run, in the
+ * caller's transaction.
  */
 export async function mergeStagedRun(tx: Tx, input: { importRunId: string; replace: boolean; discard: boolean }): Promise<MergeOutcome> {
   const { importRunId } = input;
