@@ -4,7 +4,6 @@ import type { Db } from '../src/db/client';
 import { importRuns, integrations, metrics, workspaces, type ImportRunKind } from '../src/db/schema';
 import type { LookerClientFactory } from '../src/looker/client-factory';
 import { silentLogger } from '../src/logger';
-import type postgres from 'postgres';
 
 export interface Datapoint {
   date: string;
@@ -78,12 +77,12 @@ export async function createImportRun(db: Db, fixture: MetricFixture, look: { lo
 }
 
 /** The activity deps the upsert needs: the real pools; Looker is never called. */
-export function upsertDeps(db: Db, sql: postgres.Sql, maxRows: number): ActivityDeps {
+export function upsertDeps(db: Db, maxRows: number): ActivityDeps {
   const lookerClients: LookerClientFactory = {
     forIntegration: () => Promise.reject(new Error('the write-path benches do not call Looker')),
     forCredentials: () => {
       throw new Error('the write-path benches do not call Looker');
     },
   };
-  return { db, sql, logger: silentLogger, lookerClients, maxRows };
+  return { db, logger: silentLogger, lookerClients, maxRows };
 }

@@ -75,7 +75,7 @@ export async function benchImportCost(options: ImportCostOptions): Promise<Impor
     { name: 're-import, 1 new + 2 changed', prior: 'yesterday', kind: 'scheduled', replace: false, expected: { inserted: 1, updated: 2, unchanged: rows - 3 } },
   ];
 
-  const upsert = createUpsertActivities(upsertDeps(db, sql, rows));
+  const upsert = createUpsertActivities(upsertDeps(db, rows));
   const methods = [
     {
       label: 'ours',

@@ -75,7 +75,7 @@ export async function benchWritePath(options: WritePathOptions): Promise<Scenari
   await sql`alter table import_runs set (autovacuum_enabled = false)`;
   await createBaselineStagingTable(sql);
 
-  const upsert = createUpsertActivities(upsertDeps(db, sql, rows));
+  const upsert = createUpsertActivities(upsertDeps(db, rows));
   const dates = dailyDates(rows);
   const baseCents = series(dates, 'base').cents;
   const canCheckpoint = await tryCheckpoint(sql);
