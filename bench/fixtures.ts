@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { ActivityDeps } from '../src/activities/deps';
 import type { Db } from '../src/db/client';
 import { importRuns, integrations, metrics, workspaces, type ImportRunKind } from '../src/db/schema';
+import type { LookerClientFactory } from '../src/looker/client-factory';
+import { silentLogger } from '../src/logger';
 
 export interface Datapoint {
   date: string;
@@ -71,4 +74,15 @@ export async function createImportRun(db: Db, fixture: MetricFixture, look: { lo
     configVersion: 1,
   });
   return id;
+}
+
+/** The activity deps the upsert needs: the real pools; Looker is never called. */
+export function upsertDeps(db: Db, maxRows: number): ActivityDeps {
+  const lookerClients: LookerClientFactory = {
+    forIntegration: () => Promise.reject(new Error('the write-path benches do not call Looker')),
+    forCredentials: () => {
+      throw new Error('the write-path benches do not call Looker');
+    },
+  };
+  return { db, logger: silentLogger, lookerClients, maxRows };
 }

@@ -63,7 +63,6 @@ export async function benchLookRun(options: { db: Db; sql: postgres.Sql; repeats
   cleanup.add('close the HTTP dispatcher', () => dispatcher.close());
   const activities = createLookerActivities({
     db,
-    sql,
     lookerClients: createLookerClientFactory({ db, secretBox, dispatcher }),
     logger: silentLogger,
     maxRows,

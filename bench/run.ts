@@ -8,13 +8,16 @@
  *   BENCH_REPEATS          runs per measurement (default 5; parsing, which is cheap, runs 3× as many)
  *   BENCH_ROWS             datapoints per import and rows per parse (default 100000)
  *   BENCH_ROW_BY_ROW_ROWS  rows written by the row-by-row baseline, scaled up (default 1000)
- *   BENCH_ONLY             comma list of: parse, write, look (default all)
+ *   BENCH_IMPORTS          metrics imported once each per run in the per-import benchmark (default 300)
+ *   BENCH_IMPORT_ROWS      datapoints per import in the per-import benchmark (default 1000)
+ *   BENCH_ONLY             comma list of: parse, write, imports, look (default all)
  */
 import os from 'node:os';
 import { createDatabase } from '../src/db/client';
 import { Cleanup } from './cleanup';
 import { canCollectGarbage } from './gc';
 import { checkedServerUrl, provisionDatabase } from './database';
+import { benchImportCost } from './import-cost';
 import { benchLookRun } from './look-run';
 import { benchParse } from './parse';
 import { elapsedSinceStart, note, step } from './progress';
@@ -25,7 +28,7 @@ import { benchWritePath } from './write-path';
 /** A bad BENCH_* setting: reported as one line, without a stack. */
 class ConfigError extends Error {}
 
-const benchmarks = ['parse', 'write', 'look'] as const;
+const benchmarks = ['parse', 'write', 'imports', 'look'] as const;
 type BenchmarkName = (typeof benchmarks)[number];
 
 function intFromEnv(name: string, fallback: number, min: number): number {
@@ -55,6 +58,10 @@ function checkedEnvUrl(): string | undefined {
   }
 }
 
+function kb(bytes: readonly number[] | undefined): string {
+  return `${Math.round(median(bytes ?? [0]) / 1000).toLocaleString('en-US')} kB`;
+}
+
 function rowsPerSecond(rows: number, ms: readonly number[]): string {
   return `${Math.round((rows / median(ms)) * 1000).toLocaleString('en-US')} rows/s`;
 }
@@ -63,6 +70,8 @@ async function main(cleanup: Cleanup): Promise<void> {
   const repeats = intFromEnv('BENCH_REPEATS', 5, 1);
   const rows = intFromEnv('BENCH_ROWS', 100_000, 100);
   const rowByRowRows = intFromEnv('BENCH_ROW_BY_ROW_ROWS', 1_000, 1);
+  const imports = intFromEnv('BENCH_IMPORTS', 300, 1);
+  const importRows = intFromEnv('BENCH_IMPORT_ROWS', 1_000, 1);
   const only = selectedBenchmarks();
   const givenServerUrl = checkedEnvUrl();
   const parseRepeats = 3 * repeats;
@@ -86,7 +95,7 @@ async function main(cleanup: Cleanup): Promise<void> {
 
   let settings = '';
   let source = '';
-  if (only.has('write') || only.has('look')) {
+  if (only.has('write') || only.has('imports') || only.has('look')) {
     const target = await provisionDatabase(cleanup, givenServerUrl);
     settings = target.settings;
     source = target.source;
@@ -116,6 +125,23 @@ async function main(cleanup: Cleanup): Promise<void> {
         const time = ratio(reimport.ours.samples.ms, first!.ours.samples.ms);
         const walRatio = median(reimport.ours.samples.walBytes ?? [0]) / median(first!.ours.samples.walBytes ?? [1]);
         notes.push(`ours, ${reimport.scenario} vs first import: ${time.median.toFixed(2)}× the time, ${walRatio.toFixed(2)}× the WAL`);
+      }
+    }
+
+    if (only.has('imports')) {
+      const scenarios = await benchImportCost({ db: database.db, sql: database.sql, imports, rows: importRows, repeats });
+      for (const scenario of scenarios) {
+        comparisons.push({
+          benchmark: `imports: ${scenario.scenario}, ${fmt(imports)} × ${fmt(importRows)} rows, per import`,
+          ours: scenario.ours,
+          baselineLabel: scenario.baselineLabel,
+          baseline: scenario.baseline,
+          kind: 'speedup',
+        });
+        notes.push(
+          `imports, ${scenario.scenario}: ours ${formatMs(median(scenario.ours.ms))} and ${kb(scenario.ours.walBytes)} WAL per import, ` +
+            `${scenario.baselineLabel} ${formatMs(median(scenario.baseline.ms))} and ${kb(scenario.baseline.walBytes)}`,
+        );
       }
     }
 

@@ -3,12 +3,10 @@ import { sql as dsql } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { stageDatapoints } from '../src/activities/staging';
 import { createUpsertActivities } from '../src/activities/upsert.activities';
-import type { ActivityDeps } from '../src/activities/deps';
 import type { Db } from '../src/db/client';
 import { datapoints, type ImportRunKind } from '../src/db/schema';
-import type { LookerClientFactory } from '../src/looker/client-factory';
-import { silentLogger } from '../src/logger';
-import { centsToDecimal, createImportRun, createMetric, dailyDates, series, type Datapoint, type MetricFixture } from './fixtures';
+import { createBaselineStagingTable, rawStageDatapoints, rawUpsertDatapoints } from './baselines/raw-sql-merge';
+import { centsToDecimal, createImportRun, createMetric, dailyDates, series, upsertDeps, type Datapoint, type MetricFixture } from './fixtures';
 import { collectGarbage } from './gc';
 import { note, step } from './progress';
 import { timed, type Samples } from './stats';
@@ -55,21 +53,11 @@ const scenarios: Scenario[] = [
 
 const look = { lookId: 'bench', dateField: 'orders.created_date', valueField: 'orders.total' };
 
-/** The activity deps the upsert needs: the real pools; Looker is never called. */
-function upsertDeps(db: Db, sql: postgres.Sql, maxRows: number): ActivityDeps {
-  const lookerClients: LookerClientFactory = {
-    forIntegration: () => Promise.reject(new Error('the write-path bench does not call Looker')),
-    forCredentials: () => {
-      throw new Error('the write-path bench does not call Looker');
-    },
-  };
-  return { db, sql, logger: silentLogger, lookerClients, maxRows };
-}
-
 /**
  * Import write path for one metric: our path (stageDatapoints, then the upsert activity's
- * set-based merge, exactly as the workflow runs them) against Drizzle multi-row upserts in
- * batches and against row-by-row upserts, for a first import, an unchanged re-import and a
+ * set-based merge, exactly as the workflow runs them) against the same path in raw SQL as it was
+ * before it moved to Drizzle (bench/baselines), Drizzle multi-row upserts in batches and row-by-row
+ * upserts, for a first import, an unchanged re-import and a
  * re-import with 1% of the values changed. Every repetition starts from the same table state
  * (truncated, reloaded, vacuumed, checkpointed), and every result is checked against the
  * expected table contents.
@@ -85,8 +73,9 @@ export async function benchWritePath(options: WritePathOptions): Promise<Scenari
   await sql`alter table datapoints set (autovacuum_enabled = false)`;
   await sql`alter table staged_datapoints set (autovacuum_enabled = false)`;
   await sql`alter table import_runs set (autovacuum_enabled = false)`;
+  await createBaselineStagingTable(sql);
 
-  const upsert = createUpsertActivities(upsertDeps(db, sql, rows));
+  const upsert = createUpsertActivities(upsertDeps(db, rows));
   const dates = dailyDates(rows);
   const baseCents = series(dates, 'base').cents;
   const canCheckpoint = await tryCheckpoint(sql);
@@ -109,11 +98,27 @@ export async function benchWritePath(options: WritePathOptions): Promise<Scenari
       const importRunId = await createImportRun(db, fixture, look, scenario.kind);
       const expected = expectedCounts(scenario, points.length);
       const { ms, result } = await timed(async () => {
-        lastStageMs = (await timed(() => stageDatapoints(sql, importRunId, points))).ms;
+        lastStageMs = (await timed(() => stageDatapoints(db, importRunId, points))).ms;
         return upsert.upsertDatapoints({ importRunId, replace: scenario.replace });
       });
       if (result.inserted !== expected.inserted || result.updated !== expected.updated || result.stale) {
         throw new Error(`${scenario.name}: the upsert reported ${JSON.stringify(result)}, expected ${JSON.stringify(expected)}`);
+      }
+      return ms;
+    },
+  };
+  const rawSql: Method = {
+    label: 'stage + merge, raw SQL (before Drizzle)',
+    written: rows,
+    async run(points, scenario) {
+      const importRunId = await createImportRun(db, fixture, look, scenario.kind);
+      const expected = expectedCounts(scenario, points.length);
+      const { ms, result } = await timed(async () => {
+        await rawStageDatapoints(sql, importRunId, points);
+        return rawUpsertDatapoints(sql, { importRunId, replace: scenario.replace });
+      });
+      if (result.inserted !== expected.inserted || result.updated !== expected.updated) {
+        throw new Error(`${scenario.name}: the raw-SQL baseline reported ${JSON.stringify(result)}, expected ${JSON.stringify(expected)}`);
       }
       return ms;
     },
@@ -146,7 +151,7 @@ export async function benchWritePath(options: WritePathOptions): Promise<Scenari
       return ms;
     },
   };
-  const methods = [ours, drizzleBatches, rowByRow];
+  const methods = [ours, rawSql, drizzleBatches, rowByRow];
 
   await step('write path: warm-up (2,000 rows per method)', async () => {
     const warm = series(dates.slice(0, 2_000), 'base').points;
@@ -181,7 +186,7 @@ export async function benchWritePath(options: WritePathOptions): Promise<Scenari
     const [oursSamples, ...baselineSamples] = methods.map((method) => ({ label: method.label, samples: samples.get(method)! }));
     results.push({ scenario: scenario.name, ours: oursSamples!, oursStageMs, baselines: baselineSamples });
   }
-  await sql`truncate datapoints, staged_datapoints, import_runs`;
+  await sql`truncate datapoints, staged_datapoints, import_runs cascade`;
   return results;
 }
 
@@ -228,7 +233,7 @@ async function resetTable(
   baseCents: number[],
   canCheckpoint: boolean,
 ): Promise<void> {
-  await sql`truncate datapoints, staged_datapoints, import_runs`;
+  await sql`truncate datapoints, staged_datapoints, import_runs cascade`;
   if (prior === 'base') {
     const values = baseCents.map(centsToDecimal);
     await sql`

@@ -1,12 +1,9 @@
-import type postgres from 'postgres';
 import type { Db } from '../db/client';
 import type { LookerClientFactory } from '../looker/client-factory';
 import type { Logger } from '../logger';
 
 export interface ActivityDeps {
   db: Db;
-  /** The raw postgres.js client, for set-based bulk statements. */
-  sql: postgres.Sql;
   lookerClients: LookerClientFactory;
   logger: Logger;
   /** Upper bound of rows asked from Looker per import (`LOOKER_MAX_ROWS`). */

@@ -1,4 +1,5 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
+import { DrizzleQueryError } from 'drizzle-orm';
 import { LookerError } from '../looker/errors';
 import type { Logger } from '../logger';
 import { FailureType, isNonRetryableFailureType } from '../shared/failure-types';
@@ -8,7 +9,8 @@ import { FailureType, isNonRetryableFailureType } from '../shared/failure-types'
  * go into workflow history, so unknown errors are reduced to their kind: a driver message could
  * quote a value.
  */
-export function toApplicationFailure(error: unknown): ApplicationFailure {
+export function toApplicationFailure(thrown: unknown): ApplicationFailure {
+  const error = driverError(thrown);
   if (error instanceof ApplicationFailure) return error;
   if (error instanceof LookerError) {
     return ApplicationFailure.create({
@@ -48,6 +50,14 @@ export function toApplicationFailure(error: unknown): ApplicationFailure {
   return ApplicationFailure.create({ type: FailureType.Internal, message: error instanceof Error ? `${error.name}: internal error` : 'internal error' });
 }
 
+/**
+ * What the driver threw, for a query Drizzle ran: Drizzle wraps it in an error whose message lists
+ * every parameter (a staged run's values), and which is no `PostgresError` by name.
+ */
+function driverError(error: unknown): unknown {
+  return error instanceof DrizzleQueryError && error.cause !== undefined ? error.cause : error;
+}
+
 export function metricGone(metricId: string): ApplicationFailure {
   return ApplicationFailure.create({ type: FailureType.MetricGone, message: `Metric ${metricId} no longer exists.`, nonRetryable: true });
 }
@@ -60,7 +70,7 @@ export async function translated<T>(logger: Logger, activity: string, fn: () => 
     // The activity was cancelled (heartbeat timeout, workflow gone): report it as such.
     if (error instanceof CancelledFailure) throw error;
     const failure = toApplicationFailure(error);
-    if (failure !== error) logger.warn({ activity, err: error, failureType: failure.type }, 'activity failed');
+    if (failure !== error) logger.warn({ activity, err: driverError(error), failureType: failure.type }, 'activity failed');
     throw failure;
   }
 }

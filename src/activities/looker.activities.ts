@@ -62,7 +62,7 @@ export function createLookerActivities(deps: ActivityDeps) {
         const rows = await whileHeartbeating(() => client.runLook(run.lookId, { limit: deps.maxRows, fields: [run.dateField, run.valueField], signal: cancellationSignal }));
         cancellationSignal.throwIfAborted();
         const parsed = parseLookRows(rows, { dateField: run.dateField, valueField: run.valueField, limit: deps.maxRows });
-        const staged = await whileHeartbeating(() => stageDatapoints(deps.sql, importRunId, parsed.datapoints));
+        const staged = await whileHeartbeating(() => stageDatapoints(db, importRunId, parsed.datapoints));
         if (!staged) {
           throw ApplicationFailure.create({
             type: FailureType.RunClosed,

@@ -176,6 +176,11 @@ export const importRuns = pgTable(
     updated: integer('updated'),
     unchanged: integer('unchanged'),
     deleted: integer('deleted'),
+    /**
+     * The merge discarded the run's rows because the metric's source changed after the run started;
+     * kept so a retry of that merge reports it again, as the first attempt did.
+     */
+    stale: boolean('stale').notNull().default(false),
     skipped: integer('skipped'),
     skipReasons: jsonb('skip_reasons').$type<Record<string, number>>(),
     warnings: jsonb('warnings').$type<string[]>(),
@@ -192,13 +197,16 @@ export const importRuns = pgTable(
   (t) => [index('import_runs_metric_idx').on(t.metricId, t.startedAt)],
 );
 
-/** Rows parsed from one Look run, waiting to be merged into datapoints by the upsert activity. */
+/**
+ * Rows parsed from one Look run, waiting to be merged into datapoints by the upsert activity.
+ * No foreign key to the run: its check costs a lookup per staged row, and staging already holds
+ * the run row locked. The trigger `import_runs_drop_staged_rows` (a migration) drops the rows of a
+ * deleted run instead of a cascade (docs/benchmarks.md, "Per-import cost").
+ */
 export const stagedDatapoints = pgTable(
   'staged_datapoints',
   {
-    importRunId: uuid('import_run_id')
-      .notNull()
-      .references(() => importRuns.id, { onDelete: 'cascade' }),
+    importRunId: uuid('import_run_id').notNull(),
     date: date('date', { mode: 'string' }).notNull(),
     value: numeric('value').notNull(),
   },

@@ -82,7 +82,6 @@ function parseEncryptionKeysOrExplain(value: string) {
 export function activitiesFor(services: Services) {
   return createActivities({
     db: services.database.db,
-    sql: services.database.sql,
     lookerClients: services.lookerClients,
     logger: services.settings.logger,
     maxRows: services.settings.lookerMaxRows,

@@ -328,7 +328,7 @@ describe('import correctness', () => {
       const metric = await activeMetric();
       const [backfill] = await importRuns(stack, metric.id);
       expect(backfill?.status).toBe('succeeded');
-      const staged = await stageDatapoints(stack.services.database.sql, backfill!.id, [{ date: '2024-07-01', value: '1' }]);
+      const staged = await stageDatapoints(stack.services.database.db, backfill!.id, [{ date: '2024-07-01', value: '1' }]);
       expect(await stagedRows(metric.id)).toBe(0);
       expect(staged).toBe(false);
       await stack.gateway.terminate(metric.id, 'test done');
@@ -343,7 +343,7 @@ describe('import correctness', () => {
       const abandoned = randomUUID();
       const now = new Date(await env.currentTimeMs()).toISOString();
       await activities.startImportRun({ importRunId: abandoned, metricId: metric.id, kind: 'manual', scheduledFor: now, metricState: 'active' });
-      await stageDatapoints(stack.services.database.sql, abandoned, [{ date: '2024-07-01', value: '1' }]);
+      await stageDatapoints(stack.services.database.db, abandoned, [{ date: '2024-07-01', value: '1' }]);
       expect(await stagedRows(metric.id)).toBe(1);
 
       await stack.client.workflow.getHandle(metric.workflowId).signal(importNow);
@@ -352,7 +352,7 @@ describe('import correctness', () => {
       const closed = (await importRuns(stack, metric.id)).find((run) => run.id === abandoned)!;
       expect([closed.status, closed.error]).toEqual(['failed', expect.stringMatching(/abandoned/)]);
       // And a late attempt of it stages nothing now.
-      await stageDatapoints(stack.services.database.sql, abandoned, [{ date: '2024-07-01', value: '1' }]);
+      await stageDatapoints(stack.services.database.db, abandoned, [{ date: '2024-07-01', value: '1' }]);
       expect(await stagedRows(metric.id)).toBe(0);
       await stack.gateway.terminate(metric.id, 'test done');
     });
