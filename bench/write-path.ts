@@ -7,6 +7,7 @@ import type { ActivityDeps } from '../src/activities/deps';
 import type { Db } from '../src/db/client';
 import { datapoints, type ImportRunKind } from '../src/db/schema';
 import type { LookerClientFactory } from '../src/looker/client-factory';
+import type { SharedLookResults } from '../src/looker/shared-look-results';
 import { silentLogger } from '../src/logger';
 import { centsToDecimal, createImportRun, createMetric, dailyDates, series, type Datapoint, type MetricFixture } from './fixtures';
 import { collectGarbage } from './gc';
@@ -63,7 +64,8 @@ function upsertDeps(db: Db, sql: postgres.Sql, maxRows: number): ActivityDeps {
       throw new Error('the write-path bench does not call Looker');
     },
   };
-  return { db, sql, logger: silentLogger, lookerClients, maxRows };
+  const sharedLookResults: SharedLookResults = { rows: () => Promise.reject(new Error('the write-path bench does not call Looker')) };
+  return { db, sql, logger: silentLogger, lookerClients, maxRows, sharedLookResults };
 }
 
 /**
