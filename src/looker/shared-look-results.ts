@@ -23,7 +23,8 @@ const minRetentionMs = 5 * 60_000;
  * - `fresh` (import now, source change): only a run that started after this import asked;
  * - `scheduled`: a run fetched at or after the import's due instant, on the workflow's clock;
  * - `backfill`: a run at most the backfill window old.
- * Every kind also takes a run that started after it asked, and a failure only from such a run.
+ * Every kind also takes a run that started after it asked; a Looker failure only from such a run
+ * or from the run it waited for.
  */
 export type Freshness = { kind: 'fresh' } | { kind: 'scheduled'; dueAtMs: number } | { kind: 'backfill' };
 
@@ -75,9 +76,10 @@ export function createSharedLookResults(deps: { db: Db; logger: Logger; leaseMs:
       failure: StoredFailure | null;
       fetched_at: string | null;
       fetched_at_workflow_ms: string | null;
+      updated_at: string | null;
       now: string;
     }>(sql`
-      select s.fields, s.result is not null as has_result, s.failure, s.fetched_at, s.fetched_at_workflow_ms, now() as now
+      select s.fields, s.result is not null as has_result, s.failure, s.fetched_at, s.fetched_at_workflow_ms, s.updated_at, now() as now
       from (select 1) as one
       left join ${sharedLookResults} s on s.integration_id = ${request.integrationId} and s.look_id = ${request.lookId} and s.row_limit = ${request.limit}`);
     const row = rows[0]!;
@@ -88,16 +90,24 @@ export function createSharedLookResults(deps: { db: Db; logger: Logger; leaseMs:
       failure: row.failure,
       fetchedAt: row.fetched_at === null ? undefined : new Date(row.fetched_at).getTime(),
       fetchedAtWorkflowMs: row.fetched_at_workflow_ms === null ? undefined : Number(row.fetched_at_workflow_ms),
+      storedAt: row.updated_at === null ? undefined : new Date(row.updated_at).getTime(),
       rawFetchedAt: row.fetched_at,
     };
   };
   type State = Awaited<ReturnType<typeof readState>>;
 
-  /** What the stored outcome means for this import: its rows, its failure, or nothing usable. */
-  const usableOutcome = (state: State, request: SharedLookRunRequest, askedAt: number): 'rows' | 'failure' | undefined => {
+  /**
+   * What the stored outcome means for this import: its rows, its failure, or nothing usable.
+   * `askedAt`: when it first looked; `waitingSince`: when it first found another run in flight.
+   */
+  const usableOutcome = (state: State, request: SharedLookRunRequest, askedAt: number, waitingSince: number | undefined): 'rows' | 'failure' | undefined => {
     if (state.fetchedAt === undefined) return undefined;
     const startedAfterAsking = state.fetchedAt >= askedAt;
-    if (state.failure) return startedAfterAsking ? 'failure' : undefined;
+    if (state.failure) {
+      // Only the failure of a run it waited for: a retry later asks Looker again.
+      const storedWhileWaiting = waitingSince !== undefined && state.storedAt !== undefined && state.storedAt >= waitingSince;
+      return startedAfterAsking || storedWhileWaiting ? 'failure' : undefined;
+    }
     if (!state.hasResult || !request.fields.every((field) => state.fields.includes(field))) return undefined;
     if (startedAfterAsking) return 'rows';
     const { freshness } = request;
@@ -200,18 +210,19 @@ export function createSharedLookResults(deps: { db: Db; logger: Logger; leaseMs:
       const project = (rows: unknown): unknown => (Array.isArray(rows) ? rows.map((row: unknown, index) => (index === 0 ? row : pickFields(row, request.fields))) : rows);
       const holder = randomUUID();
       let askedAt: number | undefined;
+      let waitingSince: number | undefined;
       for (let wait = pollMs.first; ; wait = Math.min(wait * 2, pollMs.max)) {
         request.signal.throwIfAborted();
         const state = await readState(request);
         askedAt ??= state.now;
-        const outcome = usableOutcome(state, request, askedAt);
+        const outcome = usableOutcome(state, request, askedAt, waitingSince);
         const used = outcome && (await use(state, outcome, request));
         if (used) return project(used.rows);
         const leasedAt = await tryLease(request, holder);
         if (leasedAt) {
           // An outcome may have been stored between the look above and the lease.
           const again = await readState(request);
-          const late = usableOutcome(again, request, askedAt);
+          const late = usableOutcome(again, request, askedAt, waitingSince);
           const lateUse = late && (await use(again, late, request).catch(async (error: unknown) => {
             await release(request, holder);
             throw error;
@@ -222,6 +233,7 @@ export function createSharedLookResults(deps: { db: Db; logger: Logger; leaseMs:
           }
           return project(await lead(request, holder, leasedAt));
         }
+        waitingSince ??= state.now;
         await sleep(wait / 2 + Math.random() * (wait / 2), undefined, { signal: request.signal }).catch((error: unknown) => {
           request.signal.throwIfAborted();
           throw error;
