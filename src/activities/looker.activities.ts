@@ -141,7 +141,8 @@ export function createLookerActivities(deps: ActivityDeps) {
         const sourceChanged = next.lookId !== metric.lookId || next.dateField !== metric.dateField || next.valueField !== metric.valueField;
         if (sourceChanged) {
           const client = await clientFor(metric.integrationId);
-          const fields = await client.lookFields(next.lookId);
+          // Fresh, like the import the change starts: the Look may have just been edited in Looker.
+          const fields = await client.lookFields(next.lookId, { fresh: true });
           const names = fields.map((field) => field.name);
           for (const key of ['dateField', 'valueField'] as const) {
             if (!names.includes(next[key])) {

@@ -208,11 +208,12 @@ export class LookerClient {
   /**
    * The Look's fields with types, from a one-row json_detail run (covers table calculations too).
    * A query like a Look run: it waits for a query slot, at most the metadata timeout. Served from
-   * the fields cache when the client has one.
+   * the fields cache when the client has one, unless `fresh` (a source change checks Looker as it
+   * is now).
    */
-  lookFields(lookId: string): Promise<LookerFieldMeta[]> {
+  lookFields(lookId: string, options: { fresh?: boolean } = {}): Promise<LookerFieldMeta[]> {
     const load = () => this.gated(() => this.fetchLookFields(lookId), { maxWaitMs: this.requestTimeoutMs });
-    return this.options.fieldsCache ? this.options.fieldsCache.get(lookId, load) : load();
+    return this.options.fieldsCache && !options.fresh ? this.options.fieldsCache.get(lookId, load) : load();
   }
 
   private fetchLookFields(lookId: string): Promise<LookerFieldMeta[]> {
