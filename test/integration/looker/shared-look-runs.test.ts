@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LookerError } from '../../../src/looker/errors';
 import { createSharedLookResults, type Freshness, type SharedLookResults } from '../../../src/looker/shared-look-results';
 import { FailureType } from '../../../src/shared/failure-types';
-import { startTestStack, type TestStack } from '../../helpers/test-stack';
+import { emulatorCredentials, startTestStack, type TestStack } from '../../helpers/test-stack';
 import { createIntegration, createMetric, datapoints, eventuallyStatus, importRuns, lookRows, testLogger } from '../workflow/workflow-helpers';
 
 const runPath = 'GET /looks/1/run/json';
@@ -157,6 +157,25 @@ describe('shared Look runs', () => {
       const rows = (await rowsFor({ kind: 'backfill' })) as unknown[];
       expect(rows.length).toBeGreaterThan(700);
       expect(runs() - before).toBe(1);
+    });
+
+    it('stores the rows gzipped, deletes outcomes past the sharing window, and forgets them when the credentials change', async () => {
+      const { db } = stack.services.database;
+      // An outcome written an hour ago, for another Look: the next store deletes it.
+      await db.execute(sql`
+        insert into shared_look_results (integration_id, look_id, row_limit, fields, result, fetched_at, fetched_at_workflow_ms, updated_at)
+        values (${integrationId}, '3', ${limit}, array['orders.created_month'], '\\x00', now() - interval '1 hour', 0, now() - interval '1 hour')`);
+      const rows = await rowsFor({ kind: 'backfill' });
+      const stored = await db.execute<{ look_id: string; bytes: number }>(
+        sql`select look_id, length(result) as bytes from shared_look_results where integration_id = ${integrationId} order by look_id`,
+      );
+      expect(stored.map((row) => row.look_id)).toEqual(['1']);
+      expect(Number(stored[0]!.bytes)).toBeLessThan(JSON.stringify(rows).length / 3);
+
+      const patched = await stack.http('PATCH', `/v1/integrations/${integrationId}`, { clientSecret: emulatorCredentials.clientSecret });
+      expect(patched.status).toBe(200);
+      const left = await db.execute(sql`select 1 from shared_look_results where integration_id = ${integrationId}`);
+      expect(left).toHaveLength(0);
     });
 
     it('a cancelled import stops waiting with the cancellation, and runs nothing', async () => {
