@@ -238,10 +238,11 @@ export class LookerClient {
    * for the parser's diagnostics) keeps only those fields, within `limit` × keptBytesPerRow.
    * More is refused (RequestRejected). An answer that is not an array comes back as it is.
    * `signal` abandons the query early (the activity was cancelled), besides the timeout. The run
-   * waits for a query slot first, as long as it takes (or until `signal`).
+   * waits for a query slot first, until `signal` or at most `maxSlotWaitMs` when given (a caller
+   * that answers a person).
    */
-  runLook(lookId: string, options: { limit: number; fields?: readonly string[]; signal?: AbortSignal }): Promise<unknown> {
-    return this.gated(() => this.fetchLookRun(lookId, options), { signal: options.signal });
+  runLook(lookId: string, options: { limit: number; fields?: readonly string[]; signal?: AbortSignal; maxSlotWaitMs?: number }): Promise<unknown> {
+    return this.gated(() => this.fetchLookRun(lookId, options), { signal: options.signal, maxWaitMs: options.maxSlotWaitMs });
   }
 
   private fetchLookRun(lookId: string, options: { limit: number; fields?: readonly string[]; signal?: AbortSignal }): Promise<unknown> {

@@ -16,7 +16,7 @@ const pollMs = { first: 50, max: 1_000 };
 export interface QueryGate {
   /**
    * Runs `fn` once a slot is free. Waiting is not a failure: it ends with the slot, with `signal`
-   * (its reason is thrown), or after `maxWaitMs` with an Unavailable LookerError.
+   * (its reason is thrown), or after `maxWaitMs` with a RateLimited LookerError (querySlotsBusy).
    */
   run<T>(fn: () => Promise<T>, options?: { signal?: AbortSignal; maxWaitMs?: number }): Promise<T>;
 }
@@ -58,7 +58,7 @@ export function createQuerySlots(deps: { db: Db; logger: Logger; leaseMs: number
           const deadline = options.maxWaitMs === undefined ? undefined : Date.now() + options.maxWaitMs;
           for (let wait = pollMs.first; !(await tryTake(integrationId, holder)); wait = Math.min(wait * 2, pollMs.max)) {
             if (deadline !== undefined && Date.now() >= deadline) {
-              throw lookerErrors.unavailable(`every query slot of this integration stayed busy for ${Math.round(options.maxWaitMs! / 1000)} s (its maxConcurrentQueries is reached); try again shortly`);
+              throw lookerErrors.querySlotsBusy(options.maxWaitMs!);
             }
             // Jitter spreads the pollers of many waiting imports.
             await sleep(wait / 2 + Math.random() * (wait / 2), undefined, { signal: options.signal }).catch((error: unknown) => {

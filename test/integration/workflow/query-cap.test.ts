@@ -174,4 +174,30 @@ describe('the Looker query cap per integration', () => {
       await stopWorkerProcesses();
     }
   }, 120_000);
+
+  it('a person waiting on the API is told the slots are busy, not left hanging, while imports hold every slot', async () => {
+    const integrationId = await integrationWithCap(1);
+    // A worker process, whose Look runs time out after 300 s: the stuck import outlasts the wait.
+    await startWorkerProcess();
+    const hang = stack.emulator.control.addFault({ type: 'hang', match: { path: `/looks/${lookIds[2]}/run/json` } });
+    try {
+      const stuck = await createMetric(stack, integrationId, monthlyMetric(lookIds[2]!));
+      await eventually(() => Promise.resolve(stack.emulator.control.counters().runsInFlight === 1 ? true : undefined));
+      const before = stack.emulator.control.counters().requestsByPath[`GET /looks/${lookIds[3]}/run/json`] ?? 0;
+      const preview = await stack.http<{ code: string; detail: string }>('POST', `/v1/integrations/${integrationId}/looks/${lookIds[3]}/preview`, {
+        dateField: 'orders.created_month',
+        valueField: 'orders.total_revenue',
+      });
+      expect(preview.status).toBe(503);
+      expect(preview.body.code).toBe('upstream_unavailable');
+      expect(preview.body.detail).toMatch(/query slot of this integration stayed busy .* raise maxConcurrentQueries/);
+      // Nothing ran beside the import that holds the slot.
+      expect(stack.emulator.control.counters().requestsByPath[`GET /looks/${lookIds[3]}/run/json`] ?? 0).toBe(before);
+      expect(stack.emulator.control.counters().runsInFlight).toBe(1);
+      await stack.gateway.terminate(stuck.id, 'test done');
+    } finally {
+      stack.emulator.control.removeFault(hang.id);
+      await stopWorkerProcesses();
+    }
+  }, 120_000);
 });
