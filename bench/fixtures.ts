@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ActivityDeps } from '../src/activities/deps';
 import type { Db } from '../src/db/client';
 import { importRuns, integrations, metrics, workspaces, type ImportRunKind } from '../src/db/schema';
+import type { SharedLookResults } from '../src/looker/shared-look-results';
 import type { LookerClientFactory } from '../src/looker/client-factory';
 import { silentLogger } from '../src/logger';
 
@@ -84,5 +85,6 @@ export function upsertDeps(db: Db, maxRows: number): ActivityDeps {
       throw new Error('the write-path benches do not call Looker');
     },
   };
-  return { db, logger: silentLogger, lookerClients, maxRows };
+  const sharedLookResults: SharedLookResults = { rows: () => Promise.reject(new Error('the write-path benches do not call Looker')) };
+  return { db, logger: silentLogger, lookerClients, maxRows, sharedLookResults };
 }

@@ -12,6 +12,8 @@ import { createSecretBox } from '../src/crypto/secret-box';
 import type { Db } from '../src/db/client';
 import { createGuardedDispatcher } from '../src/looker/address-guard';
 import { clientSecretAad, createLookerClientFactory } from '../src/looker/client-factory';
+import { createSharedLookResults } from '../src/looker/shared-look-results';
+import { defaultLookerLeaseSeconds, defaultSharedResultMaxAgeSeconds } from '../src/config/env';
 import { silentLogger } from '../src/logger';
 import type { Cleanup } from './cleanup';
 import { createImportRun, createMetric } from './fixtures';
@@ -66,6 +68,7 @@ export async function benchLookRun(options: { db: Db; sql: postgres.Sql; repeats
     lookerClients: createLookerClientFactory({ db, secretBox, dispatcher }),
     logger: silentLogger,
     maxRows,
+    sharedLookResults: createSharedLookResults({ db, logger: silentLogger, leaseMs: defaultLookerLeaseSeconds * 1000, backfillMaxAgeMs: defaultSharedResultMaxAgeSeconds * 1000 }),
   });
   const activityEnvironment = new MockActivityEnvironment();
 

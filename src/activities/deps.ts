@@ -1,5 +1,6 @@
 import type { Db } from '../db/client';
 import type { LookerClientFactory } from '../looker/client-factory';
+import type { SharedLookResults } from '../looker/shared-look-results';
 import type { Logger } from '../logger';
 
 export interface ActivityDeps {
@@ -8,4 +9,6 @@ export interface ActivityDeps {
   logger: Logger;
   /** Upper bound of rows asked from Looker per import (`LOOKER_MAX_ROWS`). */
   maxRows: number;
+  /** One Look run serves every import of the same (integration, Look, row limit) due together. */
+  sharedLookResults: SharedLookResults;
 }

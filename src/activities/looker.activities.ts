@@ -1,9 +1,10 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
-import { importRuns, metrics } from '../db/schema';
+import { importRuns, metrics, type ImportRunKind } from '../db/schema';
 import { parseLookRows } from '../looker/parse-look-result';
 import { FailureType } from '../shared/failure-types';
 import type { SourceConfigChange } from '../shared/types';
+import type { Freshness } from '../looker/shared-look-results';
 import type { ActivityDeps } from './deps';
 import { metricGone, translated } from './failures';
 import { whileHeartbeating } from './heartbeat';
@@ -18,6 +19,23 @@ export interface RunLookResult {
   possiblyTruncated: boolean;
   firstDate: string | null;
   lastDate: string | null;
+}
+
+/** Import now and a source change always want the Look as it is now; see docs/workflow.md. */
+function freshnessOf(run: { kind: ImportRunKind; scheduledFor: Date }): Freshness {
+  if (run.kind === 'scheduled') return { kind: 'scheduled', dueAtMs: run.scheduledFor.getTime() };
+  if (run.kind === 'backfill') return { kind: 'backfill' };
+  return { kind: 'fresh' };
+}
+
+/**
+ * The workflow clock (the Temporal server's, skipped in tests) as an activity can tell it: the
+ * instant this attempt was scheduled plus the time since it started here. Never later than the
+ * server's own clock, so a result dated by it is never taken for fresher than it is.
+ */
+function workflowClock(attemptScheduledMs: number): () => number {
+  const startedHere = Date.now();
+  return () => attemptScheduledMs + (Date.now() - startedHere);
 }
 
 /** Activities that talk to Looker. Tokens stay in the shared store; only expiries and counts leave. */
@@ -58,8 +76,21 @@ export function createLookerActivities(deps: ActivityDeps) {
         const client = await clientFor(row.integrationId);
         // Cancelled (heartbeat timeout, workflow terminated): the Looker query is abandoned and
         // nothing is staged, so an attempt the workflow no longer waits for leaves no rows behind.
-        const { cancellationSignal } = Context.current();
-        const rows = await whileHeartbeating(() => client.runLook(run.lookId, { limit: deps.maxRows, fields: [run.dateField, run.valueField], signal: cancellationSignal }));
+        const { cancellationSignal, info } = Context.current();
+        // One Look run serves every import of this Look due together; waiting for it (or for a
+        // query slot) heartbeats and is no failure.
+        const rows = await whileHeartbeating(() =>
+          deps.sharedLookResults.rows({
+            integrationId: row.integrationId,
+            lookId: run.lookId,
+            limit: deps.maxRows,
+            fields: [run.dateField, run.valueField],
+            freshness: freshnessOf(run),
+            workflowNow: workflowClock(info.currentAttemptScheduledTimestampMs),
+            signal: cancellationSignal,
+            run: (fields) => client.runLook(run.lookId, { limit: deps.maxRows, fields, signal: cancellationSignal }),
+          }),
+        );
         cancellationSignal.throwIfAborted();
         const parsed = parseLookRows(rows, { dateField: run.dateField, valueField: run.valueField, limit: deps.maxRows });
         const staged = await whileHeartbeating(() => stageDatapoints(db, importRunId, parsed.datapoints));
@@ -110,7 +141,8 @@ export function createLookerActivities(deps: ActivityDeps) {
         const sourceChanged = next.lookId !== metric.lookId || next.dateField !== metric.dateField || next.valueField !== metric.valueField;
         if (sourceChanged) {
           const client = await clientFor(metric.integrationId);
-          const fields = await client.lookFields(next.lookId);
+          // Fresh, like the import the change starts: the Look may have just been edited in Looker.
+          const fields = await client.lookFields(next.lookId, { fresh: true });
           const names = fields.map((field) => field.name);
           for (const key of ['dateField', 'valueField'] as const) {
             if (!names.includes(next[key])) {

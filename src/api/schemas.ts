@@ -38,6 +38,7 @@ export const IntegrationSchema = z
     apiEndpoint: z.string().openapi({ example: 'https://acme.cloud.looker.com/api/4.0' }),
     clientId: z.string(),
     hasClientSecret: z.literal(true).openapi({ description: 'The client secret is write-only; it is never returned.' }),
+    maxConcurrentQueries: z.number().int().openapi({ example: 8, description: 'Most Looker queries the service runs at once for this integration, over all workers.' }),
     lastCheck: z
       .object({ at: z.string(), ok: z.boolean(), message: z.string().nullable() })
       .nullable(),

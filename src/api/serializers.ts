@@ -14,6 +14,7 @@ export function integrationView(row: IntegrationRow) {
     apiEndpoint: row.apiEndpoint,
     clientId: row.clientId,
     hasClientSecret: true as const,
+    maxConcurrentQueries: row.maxConcurrentQueries,
     lastCheck: row.lastCheckAt ? { at: row.lastCheckAt.toISOString(), ok: row.lastCheckOk ?? false, message: row.lastCheckMessage } : null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

@@ -4,6 +4,10 @@ import { parseHostEntry } from '../looker/api-endpoint';
 
 /** Credential checks (test, create, update) per API key and minute, per API process. */
 export const defaultLookerChecksPerMinute = 10;
+/** A backfill may use a shared Look result at most this old (docs/workflow.md, "Shared Look runs"). */
+export const defaultSharedResultMaxAgeSeconds = 300;
+/** Lease of a query slot or a shared run, renewed every third of it: a killed worker's frees this much later. */
+export const defaultLookerLeaseSeconds = 20;
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
@@ -66,6 +70,8 @@ export const configSchema = z.object({
   LOOKER_CHECKS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(defaultLookerChecksPerMinute),
   LOOKER_MAX_ROWS: z.coerce.number().int().min(1).max(5_000_000).default(1_000_000),
   LOOKER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  LOOKER_SHARED_RESULT_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(3600).default(defaultSharedResultMaxAgeSeconds),
+  LOOKER_LEASE_SECONDS: z.coerce.number().int().min(3).max(600).default(defaultLookerLeaseSeconds),
   LOOKER_EMULATOR_PORT: port(9999),
   DATA_DIR: z.string().min(1).optional(),
 });

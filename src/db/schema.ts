@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
+  customType,
   date,
   index,
   integer,
@@ -66,10 +68,60 @@ export const integrations = pgTable(
     lastCheckAt: timestamp('last_check_at', { withTimezone: true }),
     lastCheckOk: boolean('last_check_ok'),
     lastCheckMessage: text('last_check_message'),
+    /** Most Looker queries this service runs at once for the integration, over all workers (query-slots.ts). */
+    maxConcurrentQueries: integer('max_concurrent_queries').notNull().default(8),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [index('integrations_workspace_idx').on(t.workspaceId)],
+);
+
+/**
+ * One row per Looker query in flight for an integration (src/looker/query-slots.ts): a worker holds
+ * it while the query runs and renews its lease; a killed worker's row expires with its lease.
+ */
+export const lookerQuerySlots = pgTable(
+  'looker_query_slots',
+  {
+    integrationId: uuid('integration_id')
+      .notNull()
+      .references(() => integrations.id, { onDelete: 'cascade' }),
+    holder: uuid('holder').notNull(),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.integrationId, t.holder] })],
+);
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+
+/**
+ * The latest outcome of a Look run shared by every metric on that (integration, Look, row limit)
+ * (src/looker/shared-look-results.ts), and the lease of the worker running it now. Short-lived:
+ * rows older than the sharing window are deleted.
+ */
+export const sharedLookResults = pgTable(
+  'shared_look_results',
+  {
+    integrationId: uuid('integration_id')
+      .notNull()
+      .references(() => integrations.id, { onDelete: 'cascade' }),
+    lookId: text('look_id').notNull(),
+    rowLimit: integer('row_limit').notNull(),
+    /** The fields each row but the first keeps (the first is whole, for the parser's diagnostics). */
+    fields: text('fields').array(),
+    /** gzip of the run's JSON rows, as the client returned them; null while none is stored. */
+    result: bytea('result'),
+    /** A Looker failure of the latest run, shared only with runs that waited for it. */
+    failure: jsonb('failure').$type<{ type: string; message: string; details: Record<string, unknown> }>(),
+    /** Database time the producing run was leased, before it started (freshness, never later than the fetch). */
+    fetchedAt: timestamp('fetched_at', { withTimezone: true }),
+    /** The same instant on the Temporal server's clock, as the producing activity estimated it (never later). */
+    fetchedAtWorkflowMs: bigint('fetched_at_workflow_ms', { mode: 'number' }),
+    leaseHolder: uuid('lease_holder'),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.integrationId, t.lookId, t.rowLimit] }), index('shared_look_results_updated_idx').on(t.updatedAt)],
 );
 
 /**

@@ -3,8 +3,10 @@ import type { Dispatcher } from 'undici';
 import type { SecretBox } from '../crypto/secret-box';
 import type { Db } from '../db/client';
 import { integrations } from '../db/schema';
-import { defaultRequestTimeoutMs, LookerClient } from './client';
+import { defaultRequestTimeoutMs, LookerClient, type LookFieldsCache } from './client';
+import { createLookFieldsCache } from './look-fields-cache';
 import { createPostgresTokenStore, tokenAad, type TokenBinding } from './postgres-token-store';
+import type { QuerySlots } from './query-slots';
 import { createMemoryTokenStore, type TokenStore } from './token-store';
 
 export interface LookerCredentials {
@@ -31,6 +33,8 @@ export function createLookerClientFactory(deps: {
   dispatcher: Dispatcher;
   requestTimeoutMs?: number;
   runTimeoutMs?: number;
+  /** Caps each saved integration's concurrent Looker queries over all workers; uncapped without. */
+  querySlots?: QuerySlots;
 }): LookerClientFactory {
   const timeouts = { requestTimeoutMs: deps.requestTimeoutMs, runTimeoutMs: deps.runTimeoutMs };
   // A login holds its lease at most its own timeout; the slack covers storing the token.
@@ -48,16 +52,30 @@ export function createLookerClientFactory(deps: {
     }
     return store;
   };
+  // Field metadata per binding, like the token stores: changed credentials start an empty cache.
+  const fieldsCaches = new Map<string, LookFieldsCache>();
+  const fieldsCacheFor = (binding: TokenBinding): LookFieldsCache => {
+    const cacheKey = tokenAad(binding);
+    let cache = fieldsCaches.get(cacheKey);
+    if (!cache) {
+      cache = createLookFieldsCache();
+      fieldsCaches.set(cacheKey, cache);
+    }
+    return cache;
+  };
   return {
     async forIntegration(integrationId) {
       const [row] = await deps.db.select().from(integrations).where(eq(integrations.id, integrationId));
       if (!row) return undefined;
+      const binding = { integrationId: row.id, apiEndpoint: row.apiEndpoint, clientId: row.clientId };
       return new LookerClient({
         apiEndpoint: row.apiEndpoint,
         clientId: row.clientId,
         clientSecret: deps.secretBox.decrypt(row.clientSecretSealed, clientSecretAad(row.id)),
         dispatcher: deps.dispatcher,
-        tokenStore: tokenStoreFor({ integrationId: row.id, apiEndpoint: row.apiEndpoint, clientId: row.clientId }),
+        tokenStore: tokenStoreFor(binding),
+        fieldsCache: fieldsCacheFor(binding),
+        queryGate: deps.querySlots?.gate(row.id),
         ...timeouts,
       });
     },

@@ -3,6 +3,7 @@ import { LookerError, lookerErrors } from './errors';
 import { JsonStreamError, readJsonArray } from './json-array-stream';
 import { isTokenFresh, type StoredToken, type TokenStore } from './token-store';
 import type { LookerFieldMeta } from './parse-look-result';
+import type { QueryGate } from './query-slots';
 
 export interface LookerClientOptions {
   /** Canonical endpoint ending in /api/4.0 (see api-endpoint.ts). */
@@ -20,6 +21,15 @@ export interface LookerClientOptions {
   responseLimits?: Partial<ResponseLimits>;
   /** Clock for token expiry (tests move it to reach the expiry margin). */
   now?: () => number;
+  /** Caps the integration's concurrent Looker queries (Look runs and field metadata runs) over all workers. */
+  queryGate?: QueryGate;
+  /** Field metadata of recent lookFields calls, shared by the process's clients of the integration. */
+  fieldsCache?: LookFieldsCache;
+}
+
+/** A short-lived cache of a Look's fields (see look-fields-cache.ts). */
+export interface LookFieldsCache {
+  get(lookId: string, load: () => Promise<LookerFieldMeta[]>): Promise<LookerFieldMeta[]>;
 }
 
 export interface LookerUser {
@@ -63,7 +73,8 @@ export const defaultResponseLimits: ResponseLimits = { smallBytes: 64 * 1024, me
 
 /**
  * A Look run keeps the date and value fields of each row; these may hold this many bytes a row on
- * average (a date and a number take about 30), so a run holds at most `limit` × this.
+ * average (a date and a number take about 30), so a run holds at most `limit` × this. A run kept
+ * for more fields (a shared run serves several metrics) may hold this much per two fields.
  */
 export const keptBytesPerRow = 256;
 
@@ -194,8 +205,18 @@ export class LookerClient {
     });
   }
 
-  /** The Look's fields with types, from a one-row json_detail run (covers table calculations too). */
-  lookFields(lookId: string): Promise<LookerFieldMeta[]> {
+  /**
+   * The Look's fields with types, from a one-row json_detail run (covers table calculations too).
+   * A query like a Look run: it waits for a query slot, at most the metadata timeout. Served from
+   * the fields cache when the client has one, unless `fresh` (a source change checks Looker as it
+   * is now).
+   */
+  lookFields(lookId: string, options: { fresh?: boolean } = {}): Promise<LookerFieldMeta[]> {
+    const load = () => this.gated(() => this.fetchLookFields(lookId), { maxWaitMs: this.requestTimeoutMs });
+    return this.options.fieldsCache && !options.fresh ? this.options.fieldsCache.get(lookId, load) : load();
+  }
+
+  private fetchLookFields(lookId: string): Promise<LookerFieldMeta[]> {
     return this.guard(async () => {
       const { body } = await this.getJson(`/looks/${encodeURIComponent(lookId)}/run/json_detail`, {
         query: { limit: 1, apply_formatting: false, cache: true },
@@ -216,9 +237,15 @@ export class LookerClient {
    * `limit` rows of at most `rowBytes` each; with `fields`, every row but the first (kept whole
    * for the parser's diagnostics) keeps only those fields, within `limit` × keptBytesPerRow.
    * More is refused (RequestRejected). An answer that is not an array comes back as it is.
-   * `signal` abandons the query early (the activity was cancelled), besides the timeout.
+   * `signal` abandons the query early (the activity was cancelled), besides the timeout. The run
+   * waits for a query slot first, until `signal` or at most `maxSlotWaitMs` when given (a caller
+   * that answers a person).
    */
-  runLook(lookId: string, options: { limit: number; fields?: readonly string[]; signal?: AbortSignal }): Promise<unknown> {
+  runLook(lookId: string, options: { limit: number; fields?: readonly string[]; signal?: AbortSignal; maxSlotWaitMs?: number }): Promise<unknown> {
+    return this.gated(() => this.fetchLookRun(lookId, options), { signal: options.signal, maxWaitMs: options.maxSlotWaitMs });
+  }
+
+  private fetchLookRun(lookId: string, options: { limit: number; fields?: readonly string[]; signal?: AbortSignal }): Promise<unknown> {
     return this.guard(async () => {
       const path = `/looks/${encodeURIComponent(lookId)}/run/json`;
       const response = await this.authorized(path, {
@@ -230,7 +257,7 @@ export class LookerClient {
         this.throwForAnswer(await this.readAll(response, this.limits.smallBytes, `GET ${path}`), `GET ${path}`, () => lookerErrors.lookNotFound(lookId));
       }
       const rows: unknown[] = [];
-      const keptLimit = options.limit * keptBytesPerRow;
+      const keptLimit = options.limit * keptBytesPerRow * Math.max(1, Math.ceil((options.fields?.length ?? 2) / 2));
       let kept = 0;
       const keep = (text: string) => {
         if (rows.length >= options.limit) throw lookerErrors.tooManyRows(options.limit);
@@ -273,6 +300,11 @@ export class LookerClient {
       this.remember((await this.options.tokenStore.refresh(() => this.login(), stored?.accessToken)).accessToken);
       return { user: await this.me(), lookerReleaseVersion };
     });
+  }
+
+  /** Runs a Looker query inside the integration's query slot, when the client has a gate. */
+  private gated<T>(fn: () => Promise<T>, options: { signal?: AbortSignal; maxWaitMs?: number }): Promise<T> {
+    return this.options.queryGate ? this.guard(() => this.options.queryGate!.run(fn, options)) : fn();
   }
 
   /** GETs JSON with the shared token; a 404 is `notFound()` (or "not Looker"), other failures by status. */
@@ -450,7 +482,7 @@ function isSuccess(status: number): boolean {
 }
 
 /** The row with only `fields` (those it has); anything but an object is kept for the parser to refuse. */
-function pickFields(row: unknown, fields: readonly string[]): unknown {
+export function pickFields(row: unknown, fields: readonly string[]): unknown {
   if (!isRecord(row)) return row;
   const picked: Record<string, unknown> = {};
   for (const field of fields) if (Object.hasOwn(row, field)) picked[field] = row[field];

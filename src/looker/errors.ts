@@ -69,6 +69,13 @@ export const lookerErrors = {
       FailureType.RequestRejected,
       `The date and value fields of the Look's result hold more than ${formatBytes(limitBytes)} over at most ${limit} rows, so the result was refused. Check that the Look's date field holds dates and its value field numbers.`,
     ),
+  /** Our own cap, not Looker's answer: retryable like a 429, with a short pause. */
+  querySlotsBusy: (waitedMs: number) =>
+    new LookerError(
+      FailureType.RateLimited,
+      `Every Looker query slot of this integration stayed busy for ${Math.round(waitedMs / 1000)} s (its maxConcurrentQueries is reached by running imports). Try again shortly, or raise maxConcurrentQueries (PATCH /v1/integrations/{id}).`,
+      { retryAfterMs: 5_000 },
+    ),
   notLooker: (reason: string) =>
     new LookerError(
       FailureType.NotLooker,

@@ -4,12 +4,14 @@ import type { Dispatcher } from 'undici';
 import { createActivities } from '../activities';
 import type { ApiDeps } from '../api/deps';
 import { createRateLimiter, type RateLimiter } from '../api/rate-limit';
-import { defaultLookerChecksPerMinute } from '../config/env';
+import { defaultLookerChecksPerMinute, defaultLookerLeaseSeconds, defaultSharedResultMaxAgeSeconds } from '../config/env';
 import { createSecretBox, parseEncryptionKeys, type SecretBox } from '../crypto/secret-box';
 import { createDatabase, type Database } from '../db/client';
 import { expectedMigration, migrationState } from '../db/migration-status';
 import { createGuardedDispatcher } from '../looker/address-guard';
 import { createLookerClientFactory, type LookerClientFactory } from '../looker/client-factory';
+import { createQuerySlots } from '../looker/query-slots';
+import { createSharedLookResults } from '../looker/shared-look-results';
 import type { Logger } from '../logger';
 import type { TemporalSettings } from '../temporal/connection';
 import type { MetricWorkflowGateway } from '../temporal/metric-workflow-gateway';
@@ -24,6 +26,10 @@ export interface ServiceSettings {
   lookerAllowedHosts: readonly string[];
   lookerMaxRows: number;
   lookerTimeoutSeconds: number;
+  /** Lease of a Looker query slot or of a shared Look run, renewed while held (default 20 s). */
+  lookerLeaseSeconds?: number;
+  /** How old a shared Look result a backfill may use (LOOKER_SHARED_RESULT_MAX_AGE_SECONDS). */
+  lookerSharedResultMaxAgeSeconds?: number;
   logger: Logger;
 }
 
@@ -57,6 +63,7 @@ export function createServices(settings: ServiceSettings): Services {
     secretBox,
     dispatcher,
     runTimeoutMs: settings.lookerTimeoutSeconds * 1000,
+    querySlots: createQuerySlots({ db: database.db, logger: settings.logger, leaseMs: lookerLeaseMs(settings) }),
   });
   return {
     database,
@@ -79,12 +86,21 @@ function parseEncryptionKeysOrExplain(value: string) {
   }
 }
 
+const lookerLeaseMs = (settings: ServiceSettings) => (settings.lookerLeaseSeconds ?? defaultLookerLeaseSeconds) * 1000;
+
 export function activitiesFor(services: Services) {
+  const { settings } = services;
   return createActivities({
     db: services.database.db,
     lookerClients: services.lookerClients,
-    logger: services.settings.logger,
-    maxRows: services.settings.lookerMaxRows,
+    logger: settings.logger,
+    maxRows: settings.lookerMaxRows,
+    sharedLookResults: createSharedLookResults({
+      db: services.database.db,
+      logger: settings.logger,
+      leaseMs: lookerLeaseMs(settings),
+      backfillMaxAgeMs: (settings.lookerSharedResultMaxAgeSeconds ?? defaultSharedResultMaxAgeSeconds) * 1000,
+    }),
   });
 }
 
@@ -146,6 +162,8 @@ export function serviceSettingsFrom(
     lookerAllowedHosts: [...config.LOOKER_ALLOWED_HOSTS, ...(provisioned.extraAllowedHosts ?? [])],
     lookerMaxRows: config.LOOKER_MAX_ROWS,
     lookerTimeoutSeconds: config.LOOKER_TIMEOUT_SECONDS,
+    lookerLeaseSeconds: config.LOOKER_LEASE_SECONDS,
+    lookerSharedResultMaxAgeSeconds: config.LOOKER_SHARED_RESULT_MAX_AGE_SECONDS,
     logger,
   };
 }

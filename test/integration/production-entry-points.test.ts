@@ -54,8 +54,10 @@ describe('production entry points', () => {
         'datapoints',
         'import_runs',
         'integrations',
+        'looker_query_slots',
         'looker_tokens',
         'metrics',
+        'shared_look_results',
         'staged_datapoints',
         'workspaces',
       ]);

@@ -1,6 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../client';
-import { integrations, lookerTokens, metrics } from '../schema';
+import { integrations, lookerTokens, metrics, sharedLookResults } from '../schema';
 import { afterKeyset, keysetText, toPage, type Page, type PageRequest } from './keyset';
 
 export type IntegrationRow = typeof integrations.$inferSelect;
@@ -36,6 +36,7 @@ export interface IntegrationChanges {
   clientId?: string;
   clientSecretSealed?: string;
   secretKeyId?: string;
+  maxConcurrentQueries?: number;
   lastCheck?: { ok: boolean; message: string };
 }
 
@@ -43,7 +44,7 @@ export interface IntegrationChanges {
  * Applies the changes; when the endpoint or credentials changed, every stored token and login lease
  * of the integration goes in the same transaction, so no worker keeps using a token issued for the
  * old ones, and a login still running for them fails its compare-and-set and stores nothing
- * (postgres-token-store.ts). Tokens are bound to their endpoint anyway: this is the clean-up.
+ * (postgres-token-store.ts), and shared Look results go too. Tokens are bound to their endpoint anyway: this is the clean-up.
  */
 export async function updateIntegration(
   db: Db,
@@ -63,7 +64,11 @@ export async function updateIntegration(
       })
       .where(and(eq(integrations.workspaceId, workspaceId), eq(integrations.id, id)))
       .returning();
-    if (row && options.credentialsChanged) await tx.delete(lookerTokens).where(eq(lookerTokens.integrationId, id));
+    if (row && options.credentialsChanged) {
+      await tx.delete(lookerTokens).where(eq(lookerTokens.integrationId, id));
+      // Rows another Looker user fetched may differ (row-level access): no import shares them.
+      await tx.delete(sharedLookResults).where(eq(sharedLookResults.integrationId, id));
+    }
     return row;
   });
 }

@@ -103,6 +103,7 @@ export interface Integration {
   apiEndpoint: string;
   clientId: string;
   hasClientSecret: true;
+  maxConcurrentQueries: number;
   lastCheck: { at: string; ok: boolean; message: string | null } | null;
 }
 

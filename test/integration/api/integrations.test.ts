@@ -217,6 +217,39 @@ describe('integrations', () => {
       expect(recovered.lastError).toBeNull();
     });
 
+    it('sets the Looker query cap: 8 by default, chosen on create, changed alone without calling Looker', async () => {
+      expect(integration.maxConcurrentQueries).toBe(8);
+      const created = await api.http<Integration>('POST', '/v1/integrations', { name: 'Capped Looker', apiEndpoint: api.stack.emulator.url, ...emulatorCredentials, maxConcurrentQueries: 3 });
+      expect(created.status).toBe(201);
+      expect(created.body.maxConcurrentQueries).toBe(3);
+      const logins = api.stack.emulator.control.counters().logins;
+      const changed = await api.http<Integration>('PATCH', `/v1/integrations/${created.body.id}`, { maxConcurrentQueries: 12 });
+      expect(changed.status).toBe(200);
+      expect(changed.body).toMatchObject({ name: 'Capped Looker', maxConcurrentQueries: 12 });
+      expect(api.stack.emulator.control.counters().logins).toBe(logins);
+      expect((await api.http<Integration>('GET', `/v1/integrations/${created.body.id}`)).body.maxConcurrentQueries).toBe(12);
+    });
+
+    it.each([
+      [0, /at least 1/],
+      [101, /at most 100.*15 queries per user/],
+      [2.5, /whole number/],
+      ['8', /whole number/],
+      [null, /whole number/],
+    ])('refuses the query cap %j, naming the field, and changes nothing', async (value, message) => {
+      const before = await snapshotDatabase(api);
+      for (const [method, path, body] of [
+        ['PATCH', `/v1/integrations/${integration.id}`, { maxConcurrentQueries: value }],
+        ['POST', '/v1/integrations', { name: 'Bad cap', apiEndpoint: api.stack.emulator.url, ...emulatorCredentials, maxConcurrentQueries: value }],
+      ] as const) {
+        const refused = await api.http<Problem>(method, path, body);
+        expect(refused.status, `${method} ${JSON.stringify(value)}`).toBe(400);
+        expect(refused.body).toMatchObject({ code: 'validation_failed', errors: [{ pointer: '/body/maxConcurrentQueries' }] });
+        expect(refused.body.errors?.[0]?.message).toMatch(message);
+      }
+      expect(await snapshotDatabase(api)).toEqual(before);
+    });
+
     it('never sends the stored secret to a new endpoint: a new apiEndpoint needs the secret too', async () => {
       const before = await snapshotDatabase(api);
       const requests = api.strangers.requests();

@@ -18,6 +18,7 @@ const sampleIntegration = {
   apiEndpoint: 'https://acme.cloud.looker.com/api/4.0',
   clientId: 'gQ8ghDfvnDxVhKcy3Y4F',
   hasClientSecret: true,
+  maxConcurrentQueries: 8,
   lastCheck: null,
   createdAt: '2026-11-30T06:00:00.000Z',
   updatedAt: '2026-11-30T06:00:00.000Z',

@@ -1,7 +1,7 @@
 // A worker in its own OS process, wired exactly like `src/cli/worker.ts` (same services, activities
 // and worker factory) but on the task queue the test gives it, so a test can SIGKILL it mid-import.
 // Settings come from the environment: DATABASE_URL, ENCRYPTION_KEYS, TEMPORAL_ADDRESS,
-// TEMPORAL_NAMESPACE, LOOKER_ALLOWED_HOSTS, TASK_QUEUE.
+// TEMPORAL_NAMESPACE, LOOKER_ALLOWED_HOSTS, TASK_QUEUE, and optionally LOOKER_LEASE_SECONDS.
 import { createLogger } from '../../../src/logger';
 import { activitiesFor, createServices } from '../../../src/runtime/services';
 import { connectWorkerConnection } from '../../../src/temporal/connection';
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     lookerAllowedHosts: setting('LOOKER_ALLOWED_HOSTS').split(','),
     lookerMaxRows: 1_000_000,
     lookerTimeoutSeconds: 300,
+    lookerLeaseSeconds: process.env.LOOKER_LEASE_SECONDS ? Number(process.env.LOOKER_LEASE_SECONDS) : undefined,
     logger,
   });
   const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';

@@ -46,6 +46,7 @@ export function registerCreateIntegration(app: App, deps: ApiDeps): void {
         lastCheckAt: new Date(),
         lastCheckOk: true,
         lastCheckMessage: check.message,
+        maxConcurrentQueries: input.maxConcurrentQueries,
       })
       .returning();
     c.header('Location', `/v1/integrations/${id}`);

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { normaliseApiEndpoint } from '../../../looker/api-endpoint';
+import { defaultMaxConcurrentQueries } from '../../../looker/query-slots';
 import type { Logger } from '../../../logger';
 import type { LookerClient, LookerUser } from '../../../looker/client';
 import type { ApiDeps } from '../../deps';
@@ -23,8 +24,25 @@ export const CredentialsSchema = z
   .strictObject({ apiEndpoint: ApiEndpointSchema, clientId: ClientIdSchema, clientSecret: ClientSecretSchema })
   .openapi('LookerCredentials', { example: credentialsExample });
 
+/** Looker (Google Cloud core) runs 15 queries per user at once; a self-hosted Looker may allow more. */
+export const MaxConcurrentQueriesSchema = z
+  .number({ error: 'must be a whole number from 1 to 100' })
+  .int('must be a whole number from 1 to 100')
+  .min(1, 'must be at least 1: with no query slot no import could run')
+  .max(100, 'must be at most 100; Looker (Google Cloud core) runs at most 15 queries per user at once')
+  .openapi({
+    example: 8,
+    description: `Most Looker queries (Look runs, field lookups) the service runs at once for this integration, over all workers; others wait for a slot. Default ${defaultMaxConcurrentQueries}, below Looker's 15 per user.`,
+  });
+
 export const IntegrationInputSchema = z
-  .strictObject({ name: IntegrationNameSchema, apiEndpoint: ApiEndpointSchema, clientId: ClientIdSchema, clientSecret: ClientSecretSchema })
+  .strictObject({
+    name: IntegrationNameSchema,
+    apiEndpoint: ApiEndpointSchema,
+    clientId: ClientIdSchema,
+    clientSecret: ClientSecretSchema,
+    maxConcurrentQueries: MaxConcurrentQueriesSchema.optional(),
+  })
   .openapi('IntegrationInput', { example: { name: 'Acme Looker', ...credentialsExample } });
 
 export type Credentials = z.infer<typeof CredentialsSchema>;

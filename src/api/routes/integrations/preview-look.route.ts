@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { defaultRequestTimeoutMs } from '../../../looker/client';
 import { parseLookRows, type ParseResult } from '../../../looker/parse-look-result';
 import type { App } from '../../app';
 import type { ApiDeps } from '../../deps';
@@ -64,7 +65,8 @@ export function registerPreviewLook(app: App, deps: ApiDeps): void {
     await checkLookFields(client, source, '/path/lookId');
     let parsed: ParseResult;
     try {
-      const rows = await client.runLook(lookId, { limit: input.rowLimit, fields: [input.dateField, input.valueField] });
+      // The caller waits for the answer: a busy integration answers "unavailable" after the metadata timeout.
+      const rows = await client.runLook(lookId, { limit: input.rowLimit, fields: [input.dateField, input.valueField], maxSlotWaitMs: defaultRequestTimeoutMs });
       parsed = parseLookRows(rows, { dateField: input.dateField, valueField: input.valueField, limit: input.rowLimit });
     } catch (error) {
       throw lookerProblem(error, { ...bodyPointers, lookId: '/path/lookId' }, { source, logger: deps.logger });

@@ -10,7 +10,7 @@ import { ApiError, bodyProblemResponses, problemResponses, unprocessableResponse
 import { integrationNotFound, integrationOr404 } from '../../lookups';
 import { IdParam, IntegrationSchema } from '../../schemas';
 import { integrationView } from '../../serializers';
-import { ApiEndpointSchema, ClientIdSchema, ClientSecretSchema, IntegrationNameSchema, requireWorkingCredentials } from './credentials';
+import { ApiEndpointSchema, ClientIdSchema, ClientSecretSchema, IntegrationNameSchema, MaxConcurrentQueriesSchema, requireWorkingCredentials } from './credentials';
 
 const UpdateIntegrationSchema = z
   .strictObject({
@@ -18,8 +18,9 @@ const UpdateIntegrationSchema = z
     apiEndpoint: ApiEndpointSchema.optional(),
     clientId: ClientIdSchema.optional(),
     clientSecret: ClientSecretSchema.optional(),
+    maxConcurrentQueries: MaxConcurrentQueriesSchema.optional(),
   })
-  .refine((input) => Object.values(input).some((value) => value !== undefined), 'give at least one of name, apiEndpoint, clientId, clientSecret')
+  .refine((input) => Object.values(input).some((value) => value !== undefined), 'give at least one of name, apiEndpoint, clientId, clientSecret, maxConcurrentQueries')
   .openapi('UpdateIntegration', { example: { name: 'Acme Looker (production)', clientId: 'gQ8ghDfvnDxVhKcy3Y4F', clientSecret: 'Zq4pS2vTj7rXb9Wc' } });
 
 type UpdateIntegration = z.infer<typeof UpdateIntegrationSchema>;
@@ -28,9 +29,9 @@ export const updateIntegrationRoute = createRoute({
   method: 'patch',
   path: '/v1/integrations/{id}',
   tags: ['Integrations'],
-  summary: 'Rename an integration or change its credentials',
+  summary: 'Rename an integration, change its credentials or its query cap',
   description:
-    'Changed credentials are checked against Looker before anything is saved; the saved ones stay in use if the check fails. A new apiEndpoint must come with the clientSecret, so the stored secret is never sent to a host it was not saved for. The client secret is write-only.',
+    'Changed credentials are checked against Looker before anything is saved; the saved ones stay in use if the check fails. A new apiEndpoint must come with the clientSecret, so the stored secret is never sent to a host it was not saved for. The client secret is write-only. A new maxConcurrentQueries applies to the next query that waits for a slot.',
   security: [{ bearerAuth: [] }],
   request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: UpdateIntegrationSchema } } } },
   responses: {
@@ -48,7 +49,11 @@ export function registerUpdateIntegration(app: App, deps: ApiDeps): void {
     const input = c.req.valid('json');
     const integration = await integrationOr404(deps, workspaceId, c.req.valid('param').id);
     const credentials = await checkedCredentialChanges(deps, integration, input);
-    const changes: IntegrationChanges = { ...(input.name === undefined ? {} : { name: input.name }), ...credentials };
+    const changes: IntegrationChanges = {
+      ...(input.name === undefined ? {} : { name: input.name }),
+      ...(input.maxConcurrentQueries === undefined ? {} : { maxConcurrentQueries: input.maxConcurrentQueries }),
+      ...credentials,
+    };
     const row = await updateIntegration(deps.db, workspaceId, integration.id, changes, { credentialsChanged: credentials !== undefined });
     if (!row) throw integrationNotFound(integration.id);
     if (credentials) await retryMetricsNeedingAttention(deps, workspaceId, integration.id);
