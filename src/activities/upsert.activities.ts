@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { metricGone, translated } from './failures';
+import { recordImportSucceeded, type ImportSuccess } from './metric-bookkeeping.activities';
 
 export interface UpsertResult {
   inserted: number;
@@ -21,15 +22,26 @@ interface RunRow {
 }
 
 /** Merges a run's staged rows into datapoints in set-based statements, once, whatever the retries. */
-export function createUpsertActivities({ sql, logger }: ActivityDeps) {
+export function createUpsertActivities({ db, sql, logger }: ActivityDeps) {
   return {
     /**
      * `replace` also deletes stored dates the run does not contain; `discard` stores nothing and only
      * clears the run's stage (a result the workflow refused, see docs/workflow.md "Replace").
      */
-    upsertDatapoints({ importRunId, replace, discard = false }: { importRunId: string; replace: boolean; discard?: boolean }): Promise<UpsertResult> {
-      return translated(logger, 'upsertDatapoints', () =>
-        sql.begin(async (tx) => {
+    upsertDatapoints({
+      importRunId,
+      replace,
+      discard = false,
+      success,
+    }: {
+      importRunId: string;
+      replace: boolean;
+      discard?: boolean;
+      /** Given, a merge that is not stale also records the run's success (`recordImportSucceeded`). */
+      success?: ImportSuccess;
+    }): Promise<UpsertResult & { nextImportAtMs?: number }> {
+      return translated(logger, 'upsertDatapoints', async () => {
+        const merged = await sql.begin(async (tx): Promise<UpsertResult> => {
           const [run] = await tx<RunRow[]>`
             select r.metric_id, r.config_version, m.config_version as current_version,
                    r.inserted, r.updated, r.unchanged, r.deleted
@@ -78,8 +90,9 @@ export function createUpsertActivities({ sql, logger }: ActivityDeps) {
             update import_runs set inserted = ${inserted}, updated = ${updated}, unchanged = ${unchanged}, deleted = ${deleted}
             where id = ${importRunId}`;
           return { inserted, updated, unchanged, deleted, stale: false };
-        }),
-      );
+        });
+        return success && !merged.stale ? { ...merged, ...(await recordImportSucceeded(db, importRunId, success)) } : merged;
+      });
     },
   };
 }
