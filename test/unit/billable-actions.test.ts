@@ -41,6 +41,17 @@ describe('countBillableActions', () => {
     });
   });
 
+  it('counts one scheduled import of the current workflow as four actions', async () => {
+    // Events 33 (the timer fired) to 55 (the next timer started) of the steady-state history: a
+    // scheduled import with the bookkeeping inside its token and upsert activities.
+    const history = await committed('metric-import-steady-state');
+    expect(countBillableActions(slice(history, 32, 55))).toEqual({ total: 4, byKind: { activity: 3, timer: 1 } });
+    expect(countBillableActions(history)).toEqual({
+      total: 19,
+      byKind: { workflowStart: 1, activity: 12, timer: 4, searchAttributeUpsert: 1, markers: 1 },
+    });
+  });
+
   it('counts every marker of one workflow task as one action, and each retry as one', () => {
     const history = fromJson([
       { eventId: '4', eventType: 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED', workflowTaskCompletedEventAttributes: { meteringMetadata: { nonfirstLocalActivityExecutionAttempts: 2 } } },
