@@ -115,6 +115,11 @@ export interface ImportRunFinish {
   succeeded: boolean;
   error?: string;
   metricState: MetricState;
+  /**
+   * The run's metric, for a failure before the run was recorded (its start rides in the login,
+   * which can run out of time before Postgres answers): the state is written all the same.
+   */
+  metricId?: string;
 }
 
 /** Closes the run and writes the metric state it leaves (and the next import, when given); idempotent. */
@@ -125,7 +130,8 @@ export async function recordImportRunFinish(db: Db, input: ImportRunFinish, next
       .set({ status: input.succeeded ? 'succeeded' : 'failed', finishedAt: sql`coalesce(${importRuns.finishedAt}, now())`, error: input.error ?? null })
       .where(eq(importRuns.id, input.importRunId))
       .returning({ metricId: importRuns.metricId });
-    if (!run) return;
+    const metricId = run?.metricId ?? input.metricId;
+    if (metricId === undefined) return;
     // A failed run was never merged: what it staged would otherwise stay forever.
     await tx.delete(stagedDatapoints).where(eq(stagedDatapoints.importRunId, input.importRunId));
     await tx
@@ -137,7 +143,7 @@ export async function recordImportRunFinish(db: Db, input: ImportRunFinish, next
         ...(nextImport ? { nextImportAt: nextImport } : {}),
         updatedAt: new Date(),
       })
-      .where(eq(metrics.id, run.metricId));
+      .where(eq(metrics.id, metricId));
   });
 }
 

@@ -416,7 +416,7 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
       }
       await exclusive(async () => {
         publish();
-        await bookkeeping.finishImportRun({ importRunId, succeeded: false, error: lastError, metricState: currentState() });
+        await bookkeeping.finishImportRun({ importRunId, metricId, succeeded: false, error: lastError, metricState: currentState() });
       });
       lastImport = { ...run, finishedAt: new Date().toISOString(), succeeded: false };
     } finally {

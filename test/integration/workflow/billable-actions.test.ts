@@ -1,6 +1,8 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { randomUUID } from 'node:crypto';
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activitiesFor } from '../../../src/runtime/services';
 import { countBillableActions } from '../../../src/temporal/billable-actions';
 import { eventually } from '../../helpers/eventually';
 import type { TestStack } from '../../helpers/test-stack';
@@ -81,6 +83,51 @@ describe('billable actions per scheduled daily import', () => {
     const { runId } = await handle.describe();
     await maybeRecordHistory(env.address, 'metric-import-steady-state', metric.workflowId, runId);
     await stack.gateway.terminate(metric.id, 'test done');
+  });
+
+  it('keeps the folded bookkeeping exact when an attempt is retried, and records a failure whose run never started', async () => {
+    const integrationId = await createIntegration(stack);
+    const metric = await createMetric(stack, integrationId);
+    await eventuallyStatus(stack, metric.id, (s) => s.state === 'active');
+    // The activities are driven directly, as the workflow's retries would call them.
+    await stack.gateway.terminate(metric.id, 'activities driven by the test');
+    const activities = activitiesFor(stack.services);
+    const importRunId = randomUUID();
+    // runLook heartbeats, so it runs in an activity context.
+    const runLook = (id: string) => new MockActivityEnvironment().run((input: { importRunId: string }) => activities.runLook(input), { importRunId: id });
+    const start = { importRunId, metricId: metric.id, kind: 'manual' as const, scheduledFor: new Date(await env.currentTimeMs()).toISOString() };
+
+    // The login's retry records the start once.
+    await activities.acquireLookerToken({ start });
+    await activities.acquireLookerToken({ start });
+    expect((await importRuns(stack, metric.id)).filter((run) => run.id === importRunId)).toMatchObject([{ kind: 'manual', status: 'running' }]);
+
+    // The upsert's retry after a lost result reports the same counts and the same next import.
+    await runLook(importRunId);
+    const afterMs = await env.currentTimeMs();
+    const success = { metricState: 'active' as const, nextImport: { afterMs, schedule: metric.schedule } };
+    const first = await activities.upsertDatapoints({ importRunId, replace: false, success });
+    const retried = await activities.upsertDatapoints({ importRunId, replace: false, success });
+    expect(retried).toEqual(first);
+    expect(first.nextImportAtMs).toBeGreaterThan(afterMs);
+    expect((await importRuns(stack, metric.id)).find((run) => run.id === importRunId)).toMatchObject({ status: 'succeeded' });
+    expect((await metricRow(stack, metric.id)).nextImportAt?.getTime()).toBe(first.nextImportAtMs);
+
+    // A schedule this worker cannot compute writes no next import; the workflow's local activity reports it.
+    const unknownZone = randomUUID();
+    await activities.acquireLookerToken({ start: { ...start, importRunId: unknownZone } });
+    await runLook(unknownZone);
+    const merged = await activities.upsertDatapoints({
+      importRunId: unknownZone,
+      replace: false,
+      success: { metricState: 'active', nextImport: { afterMs, schedule: { importTime: '06:00', timeZone: 'Mars/Olympus' } } },
+    });
+    expect(merged.nextImportAtMs).toBeUndefined();
+    expect((await metricRow(stack, metric.id)).nextImportAt?.getTime()).toBe(first.nextImportAtMs);
+
+    // The login ran out of time before Postgres recorded the run: the failure still reaches the metric.
+    await activities.finishImportRun({ importRunId: randomUUID(), metricId: metric.id, succeeded: false, error: 'Looker did not answer.', metricState: 'needs_attention' });
+    expect(await metricRow(stack, metric.id)).toMatchObject({ state: 'needs_attention', lastError: 'Looker did not answer.' });
   });
 });
 
