@@ -352,13 +352,13 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
           if (isFullImport(kind)) queueImport(kind);
           return undefined;
         }
-        const stateBefore = currentState();
         importing = true;
         if (isFullImport(kind)) health = 'backfilling';
         publish();
-        // A start that changes the metric state writes it here, under the lock; any other start is
-        // recorded by the login activity, outside the lock (its retries can take hours).
-        if (folded && currentState() === stateBefore) return {};
+        // A full import sets the state to backfilling, written here under the lock like every state
+        // write. Any other start leaves the state as it is and rides in the login activity, which
+        // must not hold the lock (its retries can take hours).
+        if (folded && !isFullImport(kind)) return {};
         return bookkeeping.startImportRun({ ...run, metricId, metricState: currentState() });
       });
       if (!started) return;

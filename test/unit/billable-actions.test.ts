@@ -42,13 +42,13 @@ describe('countBillableActions', () => {
   });
 
   it('counts one scheduled import of the current workflow as four actions', async () => {
-    // Events 33 (the timer fired) to 55 (the next timer started) of the steady-state history: a
+    // Events 39 (the timer fired) to 61 (the next timer started) of the steady-state history: a
     // scheduled import with the bookkeeping inside its token and upsert activities.
     const history = await committed('metric-import-steady-state');
-    expect(countBillableActions(slice(history, 32, 55))).toEqual({ total: 4, byKind: { activity: 3, timer: 1 } });
+    expect(countBillableActions(slice(history, 38, 61))).toEqual({ total: 4, byKind: { activity: 3, timer: 1 } });
     expect(countBillableActions(history)).toEqual({
-      total: 19,
-      byKind: { workflowStart: 1, activity: 12, timer: 4, searchAttributeUpsert: 1, markers: 1 },
+      total: 20,
+      byKind: { workflowStart: 1, activity: 13, timer: 4, searchAttributeUpsert: 1, markers: 1 },
     });
   });
 
