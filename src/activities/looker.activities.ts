@@ -7,6 +7,7 @@ import type { SourceConfigChange } from '../shared/types';
 import type { Freshness } from '../looker/shared-look-results';
 import type { ActivityDeps } from './deps';
 import { metricGone, translated } from './failures';
+import { recordImportRunStart, type ImportRunStart } from './metric-bookkeeping.activities';
 import { whileHeartbeating } from './heartbeat';
 import { stageDatapoints } from './staging';
 
@@ -55,9 +56,13 @@ export function createLookerActivities(deps: ActivityDeps) {
   };
 
   return {
-    /** Makes sure the integration has a valid token in the shared store; returns only its expiry. */
-    acquireLookerToken({ integrationId }: { integrationId: string }): Promise<{ expiresAt: string }> {
+    /**
+     * Makes sure the integration has a valid token in the shared store; returns only its expiry.
+     * Given `start`, first records the import run's start (one activity fewer per import).
+     */
+    acquireLookerToken(input: { integrationId: string } | { start: ImportRunStart }): Promise<{ expiresAt: string }> {
       return translated(logger, 'acquireLookerToken', async () => {
+        const { integrationId } = 'start' in input ? await recordImportRunStart(db, input.start) : input;
         const { expiresAt } = await (await clientFor(integrationId)).ensureToken();
         return { expiresAt: expiresAt.toISOString() };
       });

@@ -2,6 +2,7 @@ import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import { importRuns, metrics, stagedDatapoints } from '../db/schema';
 import { nextImportAt } from '../shared/schedule';
 import type { CarriedState, ImportKind, ImportSchedule, MetricState } from '../shared/types';
+import type { Db } from '../db/client';
 import type { ActivityDeps } from './deps';
 import { metricGone, translated } from './failures';
 
@@ -26,72 +27,12 @@ export function createBookkeepingActivities({ db, logger }: ActivityDeps) {
      * Records the start of an import with a snapshot of the source config, and the metric state the
      * workflow publishes with it; idempotent by run id.
      */
-    startImportRun(input: {
-      importRunId: string;
-      metricId: string;
-      kind: ImportKind;
-      scheduledFor: string;
-      metricState: MetricState;
-      /** The workflow run importing, for the link to it in the Temporal UI; absent in older histories. */
-      temporalRunId?: string;
-    }): Promise<{ integrationId: string }> {
-      return translated(logger, 'startImportRun', async () => {
-        const [metric] = await db.select().from(metrics).where(eq(metrics.id, input.metricId));
-        if (!metric) throw metricGone(input.metricId);
-        await db.transaction(async (tx) => {
-          // One import per metric runs at a time, so any other run still open was abandoned (the
-          // workflow was terminated, reset or restarted): close it and drop what it staged.
-          const abandoned = await tx
-            .update(importRuns)
-            .set({ status: 'failed', finishedAt: sql`now()`, error: abandonedRunMessage })
-            .where(and(eq(importRuns.metricId, metric.id), eq(importRuns.status, 'running'), ne(importRuns.id, input.importRunId)))
-            .returning({ id: importRuns.id });
-          if (abandoned.length > 0) {
-            await tx.delete(stagedDatapoints).where(inArray(stagedDatapoints.importRunId, abandoned.map((run) => run.id)));
-          }
-          await tx
-            .insert(importRuns)
-            .values({
-              id: input.importRunId,
-              workspaceId: metric.workspaceId,
-              metricId: metric.id,
-              kind: input.kind,
-              scheduledFor: new Date(input.scheduledFor),
-              lookId: metric.lookId,
-              dateField: metric.dateField,
-              valueField: metric.valueField,
-              configVersion: metric.configVersion,
-              temporalRunId: input.temporalRunId ?? null,
-            })
-            .onConflictDoNothing();
-          await tx.update(metrics).set({ state: input.metricState, updatedAt: new Date() }).where(eq(metrics.id, metric.id));
-        });
-        return { integrationId: metric.integrationId };
-      });
+    startImportRun(input: ImportRunStart & { metricState: MetricState }): Promise<{ integrationId: string }> {
+      return translated(logger, 'startImportRun', () => recordImportRunStart(db, input));
     },
 
-    finishImportRun(input: { importRunId: string; succeeded: boolean; error?: string; metricState: MetricState }): Promise<void> {
-      return translated(logger, 'finishImportRun', async () => {
-        await db.transaction(async (tx) => {
-          const [run] = await tx
-            .update(importRuns)
-            .set({ status: input.succeeded ? 'succeeded' : 'failed', finishedAt: sql`coalesce(${importRuns.finishedAt}, now())`, error: input.error ?? null })
-            .where(eq(importRuns.id, input.importRunId))
-            .returning({ metricId: importRuns.metricId });
-          if (!run) return;
-          // A failed run was never merged: what it staged would otherwise stay forever.
-          await tx.delete(stagedDatapoints).where(eq(stagedDatapoints.importRunId, input.importRunId));
-          await tx
-            .update(metrics)
-            .set({
-              state: input.metricState,
-              lastError: input.error ?? null,
-              ...(input.succeeded ? { lastImportAt: new Date() } : {}),
-              updatedAt: new Date(),
-            })
-            .where(eq(metrics.id, run.metricId));
-        });
-      });
+    finishImportRun(input: ImportRunFinish): Promise<void> {
+      return translated(logger, 'finishImportRun', () => recordImportRunFinish(db, input));
     },
 
     saveMetricState(input: {
@@ -120,4 +61,118 @@ export function createBookkeepingActivities({ db, logger }: ActivityDeps) {
       return Promise.resolve({ atMs: nextImportAt(input.afterMs, input.schedule) });
     },
   };
+}
+
+export interface ImportRunStart {
+  importRunId: string;
+  metricId: string;
+  kind: ImportKind;
+  scheduledFor: string;
+  /** The workflow run importing, for the link to it in the Temporal UI; absent in older histories. */
+  temporalRunId?: string;
+}
+
+/**
+ * Records the start of an import with a snapshot of the source config, closing any run the
+ * metric left open; idempotent by run id. Writes the metric state only when given: a start that
+ * leaves the state as it is runs inside `acquireLookerToken` (docs/workflow.md, "Billable actions").
+ */
+export async function recordImportRunStart(db: Db, input: ImportRunStart & { metricState?: MetricState }): Promise<{ integrationId: string }> {
+  const [metric] = await db.select().from(metrics).where(eq(metrics.id, input.metricId));
+  if (!metric) throw metricGone(input.metricId);
+  await db.transaction(async (tx) => {
+    // One import per metric runs at a time, so any other run still open was abandoned (the
+    // workflow was terminated, reset or restarted): close it and drop what it staged.
+    const abandoned = await tx
+      .update(importRuns)
+      .set({ status: 'failed', finishedAt: sql`now()`, error: abandonedRunMessage })
+      .where(and(eq(importRuns.metricId, metric.id), eq(importRuns.status, 'running'), ne(importRuns.id, input.importRunId)))
+      .returning({ id: importRuns.id });
+    if (abandoned.length > 0) {
+      await tx.delete(stagedDatapoints).where(inArray(stagedDatapoints.importRunId, abandoned.map((run) => run.id)));
+    }
+    await tx
+      .insert(importRuns)
+      .values({
+        id: input.importRunId,
+        workspaceId: metric.workspaceId,
+        metricId: metric.id,
+        kind: input.kind,
+        scheduledFor: new Date(input.scheduledFor),
+        lookId: metric.lookId,
+        dateField: metric.dateField,
+        valueField: metric.valueField,
+        configVersion: metric.configVersion,
+        temporalRunId: input.temporalRunId ?? null,
+      })
+      .onConflictDoNothing();
+    if (input.metricState) {
+      await tx.update(metrics).set({ state: input.metricState, updatedAt: new Date() }).where(eq(metrics.id, metric.id));
+    }
+  });
+  return { integrationId: metric.integrationId };
+}
+
+export interface ImportRunFinish {
+  importRunId: string;
+  succeeded: boolean;
+  error?: string;
+  metricState: MetricState;
+  /**
+   * The run's metric, for a failure before the run was recorded (its start rides in the login,
+   * which can run out of time before Postgres answers): the state is written all the same.
+   */
+  metricId?: string;
+}
+
+/** Closes the run and writes the metric state it leaves (and the next import, when given); idempotent. */
+export async function recordImportRunFinish(db: Db, input: ImportRunFinish, nextImport?: Date): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [run] = await tx
+      .update(importRuns)
+      .set({ status: input.succeeded ? 'succeeded' : 'failed', finishedAt: sql`coalesce(${importRuns.finishedAt}, now())`, error: input.error ?? null })
+      .where(eq(importRuns.id, input.importRunId))
+      .returning({ metricId: importRuns.metricId });
+    const metricId = run?.metricId ?? input.metricId;
+    if (metricId === undefined) return;
+    // A failed run was never merged: what it staged would otherwise stay forever.
+    await tx.delete(stagedDatapoints).where(eq(stagedDatapoints.importRunId, input.importRunId));
+    await tx
+      .update(metrics)
+      .set({
+        state: input.metricState,
+        lastError: input.error ?? null,
+        ...(input.succeeded ? { lastImportAt: new Date() } : {}),
+        ...(nextImport ? { nextImportAt: nextImport } : {}),
+        updatedAt: new Date(),
+      })
+      .where(eq(metrics.id, metricId));
+  });
+}
+
+/** What the workflow asks `upsertDatapoints` to record when the merge succeeds. */
+export interface ImportSuccess {
+  metricState: MetricState;
+  /** The schedule of the next import and the instant it counts from; absent while paused. */
+  nextImport?: { afterMs: number; schedule: ImportSchedule };
+}
+
+/**
+ * The bookkeeping of a merged import, run by `upsertDatapoints` after its merge: the run
+ * succeeded, the metric's state, and the next import instant, which it returns so the workflow
+ * needs neither a `finishImportRun` nor a next-import computation and save of its own. A schedule
+ * this worker cannot compute is left to the workflow's local activity, which reports it.
+ */
+export async function recordImportSucceeded(db: Db, importRunId: string, success: ImportSuccess): Promise<{ nextImportAtMs?: number }> {
+  const atMs = success.nextImport ? computableNextImportAt(success.nextImport.afterMs, success.nextImport.schedule) : undefined;
+  await recordImportRunFinish(db, { importRunId, succeeded: true, metricState: success.metricState }, atMs === undefined ? undefined : new Date(atMs));
+  return atMs === undefined ? {} : { nextImportAtMs: atMs };
+}
+
+function computableNextImportAt(afterMs: number, schedule: ImportSchedule): number | undefined {
+  try {
+    return nextImportAt(afterMs, schedule);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,7 @@
 import { mergeStagedRun } from '../db/datapoint-merge';
 import type { ActivityDeps } from './deps';
 import { metricGone, translated } from './failures';
+import { recordImportSucceeded, type ImportSuccess } from './metric-bookkeeping.activities';
 
 export interface UpsertResult {
   inserted: number;
@@ -20,15 +21,27 @@ export function createUpsertActivities({ db, logger }: ActivityDeps) {
      * `replace` also deletes stored dates the run does not contain; `discard` stores nothing and only
      * clears the run's stage (a result the workflow refused, see docs/workflow.md "Replace").
      */
-    upsertDatapoints({ importRunId, replace, discard = false }: { importRunId: string; replace: boolean; discard?: boolean }): Promise<UpsertResult> {
-      return translated(logger, 'upsertDatapoints', () =>
-        db.transaction(async (tx) => {
+    upsertDatapoints({
+      importRunId,
+      replace,
+      discard = false,
+      success,
+    }: {
+      importRunId: string;
+      replace: boolean;
+      discard?: boolean;
+      /** Given, a merge that is not stale also records the run's success (`recordImportSucceeded`). */
+      success?: ImportSuccess;
+    }): Promise<UpsertResult & { nextImportAtMs?: number }> {
+      return translated(logger, 'upsertDatapoints', async () => {
+        const merged = await db.transaction(async (tx): Promise<UpsertResult> => {
           const outcome = await mergeStagedRun(tx, { importRunId, replace, discard });
           if (outcome.kind === 'gone') throw metricGone(importRunId);
           if (outcome.kind === 'discarded') return { ...nothing, stale: outcome.stale };
           return { ...outcome.counts, stale: false };
-        }),
-      );
+        });
+        return success && !merged.stale ? { ...merged, ...(await recordImportSucceeded(db, importRunId, success)) } : merged;
+      });
     },
   };
 }

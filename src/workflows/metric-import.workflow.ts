@@ -139,6 +139,12 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
   let nextImportAt: string | undefined = carried.nextImportAt ?? undefined;
   /** The next import instant as last written to the metric row; only written under the lock. */
   let savedNextImportAt: string | null | undefined = carried.nextImportAt;
+  /**
+   * The next import instant as the last successful import computed and saved it with its
+   * bookkeeping, for the schedule and start instant it was computed from: while both hold, the loop
+   * needs no local activity and no save of its own (docs/workflow.md, "Billable actions").
+   */
+  let computedNext: { afterMs: number; schedule: ImportSchedule; atMs: number } | undefined;
   let importing = false;
   let metricGone = false;
   let stopping = false;
@@ -301,12 +307,48 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
     (input.continueAsNewAfterEvents !== undefined && workflowInfo().historyLength >= input.continueAsNewAfterEvents);
   const ending = () => metricGone || stopping;
 
+  /** What a successful import changes in the workflow's state. */
+  const recordSuccess = (replaced: boolean) => {
+    if (replaced) replaceOwed = false;
+    lastError = undefined;
+    failedInARow = 0;
+    lastSucceededAt = new Date().toISOString();
+    health = 'active';
+  };
+
+  /**
+   * Merges and, unless the run turned out stale, records its success, the state and the next import
+   * in the same activity. Holds the lock, so the state it writes lands in order with the handlers'.
+   */
+  const mergeAndRecordSuccess = (importRunId: string, replaces: boolean) =>
+    exclusive(async () => {
+      const nextImport = paused ? undefined : { afterMs: scheduleFromMs, schedule };
+      const merged = await merge.upsertDatapoints({
+        importRunId,
+        replace: replaces,
+        success: { metricState: paused ? 'paused' : 'active', ...(nextImport ? { nextImport } : {}) },
+      });
+      if (merged.stale) return merged;
+      recordSuccess(replaces);
+      publish();
+      if (nextImport && merged.nextImportAtMs !== undefined) {
+        computedNext = { ...nextImport, atMs: merged.nextImportAtMs };
+        savedNextImportAt = new Date(merged.nextImportAtMs).toISOString();
+      }
+      return { ...merged, recorded: true };
+    });
+
   async function runImport(kind: ImportKind, scheduledFor: Date): Promise<void> {
     const importRunId = uuid4();
     const replace = isFullImport(kind) || replaceOwed;
     const run = { importRunId, kind, scheduledFor: scheduledFor.toISOString() };
+    // For the import run's link to the Temporal UI; activity inputs are not compared on replay, so no patch.
+    const temporalRunId = workflowInfo().runId;
+    // The run's bookkeeping rides in its token and upsert activities (docs/workflow.md, "Billable
+    // actions"); histories recorded before take the separate start and finish activities.
+    const folded = patched('bookkeeping-in-import-activities');
     try {
-      const started = await exclusive(async () => {
+      const started = await exclusive(async (): Promise<{ integrationId?: string } | undefined> => {
         // Paused between the loop's decision and now: no import; a full one stays owed.
         if (paused) {
           if (isFullImport(kind)) queueImport(kind);
@@ -315,17 +357,23 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
         importing = true;
         if (isFullImport(kind)) health = 'backfilling';
         publish();
-        // Activity inputs are not compared on replay, so the run id needs no patch.
-        return bookkeeping.startImportRun({ ...run, metricId, metricState: currentState(), temporalRunId: workflowInfo().runId });
+        // A full import sets the state to backfilling, written here under the lock like every state
+        // write. Any other start leaves the state as it is and rides in the login activity, which
+        // must not hold the lock (its retries can take hours).
+        if (folded && !isFullImport(kind)) return {};
+        return bookkeeping.startImportRun({ ...run, metricId, metricState: currentState(), temporalRunId });
       });
       if (!started) return;
-      await lookerLogin.acquireLookerToken({ integrationId: started.integrationId });
+      await lookerLogin.acquireLookerToken(started.integrationId === undefined ? { start: { ...run, metricId, temporalRunId } } : { integrationId: started.integrationId });
       const looked = await lookerRun.runLook({ importRunId });
       // Only results the old code took whole reach the patch, so recorded histories replay unchanged.
       const verdict = replace ? replaceVerdict(looked) : undefined;
       const refused = verdict?.kind === 'refuse' && patched('full-import-verdict') ? verdict.reason : undefined;
       const replaces = replace && refused === undefined && (verdict?.kind !== 'merge-only' || !patched('full-import-verdict'));
-      const merged = await merge.upsertDatapoints({ importRunId, replace: replaces, ...(refused === undefined ? {} : { discard: true }) });
+      const merged =
+        folded && refused === undefined
+          ? await mergeAndRecordSuccess(importRunId, replaces)
+          : await merge.upsertDatapoints({ importRunId, replace: replaces, ...(refused === undefined ? {} : { discard: true }) });
       if (merged.stale && patched('stale-run-not-succeeded')) {
         // The rows belonged to a source that is no longer the metric's: discarded, and the queued
         // config_change import follows. Not a success, and no reason to need attention.
@@ -337,15 +385,13 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
         return;
       }
       if (refused !== undefined) throw ApplicationFailure.nonRetryable(refused, FailureType.LookResultUnusable);
-      if (replaces) replaceOwed = false;
-      lastError = undefined;
-      failedInARow = 0;
-      lastSucceededAt = new Date().toISOString();
-      health = 'active';
-      await exclusive(async () => {
-        publish();
-        await bookkeeping.finishImportRun({ importRunId, succeeded: true, metricState: currentState() });
-      });
+      if (!('recorded' in merged)) {
+        recordSuccess(replaces);
+        await exclusive(async () => {
+          publish();
+          await bookkeeping.finishImportRun({ importRunId, succeeded: true, metricState: currentState() });
+        });
+      }
       lastImport = { ...run, finishedAt: new Date().toISOString(), succeeded: true };
     } catch (error) {
       const failure = describeFailure(error);
@@ -372,7 +418,7 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
       }
       await exclusive(async () => {
         publish();
-        await bookkeeping.finishImportRun({ importRunId, succeeded: false, error: lastError, metricState: currentState() });
+        await bookkeeping.finishImportRun({ importRunId, metricId, succeeded: false, error: lastError, metricState: currentState() });
       });
       lastImport = { ...run, finishedAt: new Date().toISOString(), succeeded: false };
     } finally {
@@ -414,7 +460,8 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
     const seen = wake;
     let atMs: number;
     try {
-      ({ atMs } = await clock.computeNextImportAt({ afterMs: scheduleFromMs, schedule }));
+      const computed = computedNext?.afterMs === scheduleFromMs && sameSchedule(computedNext.schedule, schedule) ? computedNext.atMs : undefined;
+      ({ atMs } = computed === undefined ? await clock.computeNextImportAt({ afterMs: scheduleFromMs, schedule }) : { atMs: computed });
     } catch (error) {
       scheduleBroken = true;
       health = 'needs_attention';
@@ -461,6 +508,10 @@ export async function metricImportWorkflow(input: MetricWorkflowInput): Promise<
   }
   // Deleted or stopped: let running handlers answer, then end.
   await condition(allHandlersFinished);
+}
+
+function sameSchedule(a: ImportSchedule, b: ImportSchedule): boolean {
+  return a.importTime === b.importTime && a.timeZone === b.timeZone;
 }
 
 /** Why no import time can be computed for `schedule`, and what to do about it. */

@@ -283,7 +283,12 @@ describe('import correctness', () => {
       const broken = await eventuallyStatus(stack, metric.id, (s) => s.state === 'needs_attention');
       expect(broken.lastError).toMatch(/cannot be computed for 06:00 in time zone "Mars\/Olympus".*Change the schedule/);
       expect(broken.nextImportAt).toBeNull();
-      expect(await metricRow(stack, metric.id)).toMatchObject({ state: 'needs_attention', lastError: broken.lastError, nextImportAt: null });
+      // The row follows the status as soon as the workflow's save lands.
+      const row = await eventually(async () => {
+        const current = await metricRow(stack, metric.id);
+        return current.state === 'needs_attention' ? current : undefined;
+      });
+      expect(row).toMatchObject({ lastError: broken.lastError, nextImportAt: null });
 
       // The lock is free: pause and resume answer.
       expect(await stack.gateway.pause(metric.id)).toMatchObject({ state: 'paused' });
