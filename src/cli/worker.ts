@@ -10,9 +10,16 @@ runMain(async () => {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'metric-importer-worker' });
   const services = createServices(serviceSettingsFrom(config, logger));
-  const connection = await connectWorkerConnection(temporalSettingsFrom(config), logger);
+  const temporalSettings = temporalSettingsFrom(config);
+  const connection = await connectWorkerConnection(temporalSettings, logger);
   try {
-    const worker = await createMetricWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, activities: activitiesFor(services), logger });
+    const worker = await createMetricWorker({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      activities: activitiesFor(services),
+      logger,
+      payloadKeys: temporalSettings.payloadKeys,
+    });
     logger.info({ namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
     // The SDK's runtime drains the worker on SIGINT/SIGTERM; run() resolves once it has.
     await worker.run();

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { requireSetting, type Config } from '../config/env';
 import type { Dispatcher } from 'undici';
 import { createActivities } from '../activities';
+import type { CodecEndpointSettings } from '../api/codec-routes';
 import type { ApiDeps } from '../api/deps';
 import { createRateLimiter, type RateLimiter } from '../api/rate-limit';
 import { defaultLookerChecksPerMinute } from '../config/env';
@@ -11,6 +12,7 @@ import { createGuardedDispatcher } from '../looker/address-guard';
 import { createLookerClientFactory, type LookerClientFactory } from '../looker/client-factory';
 import type { Logger } from '../logger';
 import type { TemporalSettings } from '../temporal/connection';
+import { createEncryptionCodec, parsePayloadKeys } from '../temporal/payload-codec';
 import type { MetricWorkflowGateway } from '../temporal/metric-workflow-gateway';
 
 export interface ServiceSettings {
@@ -68,10 +70,14 @@ export function createServices(settings: ServiceSettings): Services {
 }
 
 function parseEncryptionKeysOrExplain(value: string) {
+  return explainKeyError('ENCRYPTION_KEYS', () => parseEncryptionKeys(value));
+}
+
+function explainKeyError<T>(variable: string, parse: () => T): T {
   try {
-    return parseEncryptionKeys(value);
+    return parse();
   } catch (error) {
-    throw new Error(`ENCRYPTION_KEYS: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`${variable}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 
@@ -92,6 +98,7 @@ export function apiDepsFor(
     temporalUiUrl?: string;
     temporalNamespace: string;
     adminToken?: string;
+    codecEndpoint?: CodecEndpointSettings;
     /** LOOKER_CHECKS_PER_MINUTE's limiter; the default is the setting's default. */
     lookerCheckLimiter?: RateLimiter;
     consoleLocalSignIn?: ApiDeps['consoleLocalSignIn'];
@@ -107,6 +114,7 @@ export function apiDepsFor(
     temporalUiUrl: extra.temporalUiUrl,
     temporalNamespace: extra.temporalNamespace,
     adminToken: extra.adminToken,
+    codecEndpoint: extra.codecEndpoint,
     lookerCheckLimiter: extra.lookerCheckLimiter ?? createRateLimiter({ perMinute: defaultLookerChecksPerMinute }),
     consoleLocalSignIn: extra.consoleLocalSignIn,
     probes: {
@@ -146,10 +154,28 @@ export function serviceSettingsFrom(
   };
 }
 
-export function temporalSettingsFrom(config: Config, provisionedAddress?: string): TemporalSettings {
+export function temporalSettingsFrom(config: Config, provisioned: { address?: string; payloadKeys?: string } = {}): TemporalSettings {
+  const payloadKeys =
+    config.TEMPORAL_PAYLOAD_KEYS ??
+    provisioned.payloadKeys ??
+    requireSetting(config, 'TEMPORAL_PAYLOAD_KEYS', 'generate a key with `openssl rand -base64 32` and set p1:<key>; every API and worker process needs the same value');
   return {
-    address: provisionedAddress ?? requireSetting(config, 'TEMPORAL_ADDRESS', 'host:port of the Temporal frontend'),
+    address: provisioned.address ?? requireSetting(config, 'TEMPORAL_ADDRESS', 'host:port of the Temporal frontend'),
     namespace: config.TEMPORAL_NAMESPACE,
     apiKey: config.TEMPORAL_API_KEY,
+    payloadKeys: explainKeyError('TEMPORAL_PAYLOAD_KEYS', () => parsePayloadKeys(payloadKeys)),
   };
+}
+
+/**
+ * The codec endpoint for the Temporal UI: on with CODEC_TOKEN, decoding with the workers' payload
+ * keys, callable from the UI's origin (TEMPORAL_UI_URL) only.
+ */
+export function codecEndpointFrom(
+  token: string | undefined,
+  temporal: TemporalSettings,
+  temporalUiUrl: string | undefined,
+): CodecEndpointSettings | undefined {
+  if (token === undefined) return undefined;
+  return { codec: createEncryptionCodec(temporal.payloadKeys), token, allowedOrigins: temporalUiUrl ? [new URL(temporalUiUrl).origin] : [] };
 }
