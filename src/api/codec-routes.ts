@@ -1,11 +1,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { AppEnv } from './env';
 import { ApiError } from './errors';
+
+// A CommonJS module: Node's ESM loader sees its default export only.
+const { temporal } = proto;
 
 export interface CodecEndpointSettings {
   codec: PayloadCodec;
@@ -106,7 +109,7 @@ function corsHeaders(origin: string): Record<string, string> {
 }
 
 /** The protocol's body: `{"payloads": [{"metadata": {name: base64}, "data": base64}]}`; errors name the field. */
-function parsePayloads(body: unknown): temporal.api.common.v1.IPayload[] {
+function parsePayloads(body: unknown): Payload[] {
   const list = (body as { payloads?: unknown } | undefined)?.payloads;
   if (!Array.isArray(list)) throw ApiError.field('validation_failed', '/body/payloads', 'expected {"payloads": [...]}, as the Temporal codec protocol sends');
   return list.map((item, index) => {

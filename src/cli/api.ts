@@ -21,7 +21,7 @@ runMain(async () => {
       temporalUiUrl: config.TEMPORAL_UI_URL,
       temporalNamespace: config.TEMPORAL_NAMESPACE,
       adminToken: config.ADMIN_TOKEN,
-      codecEndpoint: codecEndpointFrom(config.CODEC_TOKEN, temporalSettings, config.TEMPORAL_UI_URL),
+      codecEndpoint: codecEndpointFrom(config.CODEC_TOKEN, temporalSettings.payloadKeys, config.TEMPORAL_UI_URL),
       lookerCheckLimiter: createRateLimiter({ perMinute: config.LOOKER_CHECKS_PER_MINUTE }),
     }),
   );

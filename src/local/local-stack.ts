@@ -147,7 +147,7 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
         temporalUiUrl,
         temporalNamespace: config.TEMPORAL_NAMESPACE,
         adminToken: config.ADMIN_TOKEN,
-        codecEndpoint: codecEndpointFrom(codecToken, temporalSettings, temporalUiUrl),
+        codecEndpoint: codecEndpointFrom(codecToken, temporalSettings.payloadKeys, temporalUiUrl),
         lookerCheckLimiter: createRateLimiter({ perMinute: config.LOOKER_CHECKS_PER_MINUTE }),
       }),
     );

@@ -6,7 +6,7 @@ import type { CodecEndpointSettings } from '../api/codec-routes';
 import type { ApiDeps } from '../api/deps';
 import { createRateLimiter, type RateLimiter } from '../api/rate-limit';
 import { defaultLookerChecksPerMinute } from '../config/env';
-import { createSecretBox, parseEncryptionKeys, type SecretBox } from '../crypto/secret-box';
+import { createSecretBox, parseEncryptionKeys, type EncryptionKeys, type SecretBox } from '../crypto/secret-box';
 import { createDatabase, type Database } from '../db/client';
 import { createGuardedDispatcher } from '../looker/address-guard';
 import { createLookerClientFactory, type LookerClientFactory } from '../looker/client-factory';
@@ -173,9 +173,9 @@ export function temporalSettingsFrom(config: Config, provisioned: { address?: st
  */
 export function codecEndpointFrom(
   token: string | undefined,
-  temporal: TemporalSettings,
+  payloadKeys: EncryptionKeys,
   temporalUiUrl: string | undefined,
 ): CodecEndpointSettings | undefined {
   if (token === undefined) return undefined;
-  return { codec: createEncryptionCodec(temporal.payloadKeys), token, allowedOrigins: temporalUiUrl ? [new URL(temporalUiUrl).origin] : [] };
+  return { codec: createEncryptionCodec(payloadKeys), token, allowedOrigins: temporalUiUrl ? [new URL(temporalUiUrl).origin] : [] };
 }

@@ -5,8 +5,11 @@
 // A payload codec runs outside the workflow sandbox (in the client and the worker's main thread),
 // so Node's crypto is fine here.
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { createSecretBox, parseEncryptionKeys, type EncryptionKeys, type SecretBox } from '../crypto/secret-box';
+
+// A CommonJS module: Node's ESM loader sees its default export only.
+const { temporal } = proto;
 
 /** The encoding marker of an encrypted payload; the whole original payload (metadata too) is inside. */
 export const encryptedEncoding = 'binary/encrypted';

@@ -9,12 +9,15 @@ import { createWorkspaceWithKey } from '../../src/db/repositories/workspaces';
 import { createLogger, silentLogger, type Logger } from '../../src/logger';
 import { startLookerEmulator, type LookerEmulator } from '../../src/looker-emulator';
 import { startApiServer, type ApiServer } from '../../src/runtime/api-server';
-import { activitiesFor, apiDepsFor, createServices, type Services } from '../../src/runtime/services';
+import { activitiesFor, apiDepsFor, codecEndpointFrom, createServices, type Services } from '../../src/runtime/services';
 import { connectTemporalClient, connectWorkerConnection } from '../../src/temporal/connection';
 import { createMetricWorkflowGateway, type MetricWorkflowGateway } from '../../src/temporal/metric-workflow-gateway';
 import { parsePayloadKeys } from '../../src/temporal/payload-codec';
 import { createMetricWorker } from '../../src/temporal/worker';
 import { devServerNow, emulatorClock } from './test-clock';
+
+/** The Temporal UI the test API links to (and whose origin alone may call its codec endpoint). */
+export const testTemporalUiUrl = 'http://127.0.0.1:8233';
 
 export const emulatorCredentials = { clientId: 'test-client-id', clientSecret: 'test-client-secret-d41d8cd98f00b204' };
 
@@ -71,6 +74,8 @@ export async function startTestStack(
      * default. A `temporal` of the test's own must come with a client built with the same keys.
      */
     payloadKeys?: string;
+    /** CODEC_TOKEN of the API, which turns on /codec/decode for the UI's origin; unset (no codec endpoint) by default. */
+    codecToken?: string;
     /** ADMIN_TOKEN of the API; unset (admin routes disabled) by default. */
     adminToken?: string;
     /** LOOKER_ALLOWED_HOSTS entries besides the emulator's, e.g. other loopback test servers. */
@@ -136,8 +141,9 @@ export async function startTestStack(
     apiDepsFor(services, {
       workflows: gateway,
       temporalNamespace: namespace,
-      temporalUiUrl: 'http://127.0.0.1:8233',
+      temporalUiUrl: testTemporalUiUrl,
       adminToken: options.adminToken,
+      codecEndpoint: codecEndpointFrom(options.codecToken, payloadKeys, testTemporalUiUrl),
       // Test files create many integrations with one key; the limit itself has its own test.
       lookerCheckLimiter: createRateLimiter({ perMinute: 10_000 }),
     }),
