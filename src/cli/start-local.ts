@@ -40,9 +40,9 @@ metric-importer is running (local mode)
   API          ${stack.apiUrl}
   OpenAPI      ${stack.apiUrl}/openapi.json   (reference: ${stack.apiUrl}/docs)
   Temporal UI  ${stack.temporalUiUrl ?? '(external Temporal: see TEMPORAL_UI_URL)'}
-               (payloads are encrypted; to read them sign in at ${stack.codec.signInUrl}
-               with codec token ${stack.codec.token}, then turn on "Include cross-origin
-               credentials" in the UI's codec server settings)
+               (payloads are encrypted; to read them, sign in at ${stack.codec.signInUrl}
+               with codec token ${stack.codec.token}
+               and turn on "Include cross-origin credentials" in the UI's codec server settings)
   API key      ${stack.apiKey}
 
 Try it:
