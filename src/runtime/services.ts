@@ -155,15 +155,17 @@ export function serviceSettingsFrom(
 }
 
 export function temporalSettingsFrom(config: Config, provisioned: { address?: string; payloadKeys?: string } = {}): TemporalSettings {
-  const payloadKeys =
+  const payloadKeysText =
     config.TEMPORAL_PAYLOAD_KEYS ??
     provisioned.payloadKeys ??
     requireSetting(config, 'TEMPORAL_PAYLOAD_KEYS', 'generate a key with `openssl rand -base64 32` and set p1:<key>; every API and worker process needs the same value');
+  // Parsed before TEMPORAL_ADDRESS is required, so a bad key is reported even without an address.
+  const payloadKeys = explainKeyError('TEMPORAL_PAYLOAD_KEYS', () => parsePayloadKeys(payloadKeysText));
   return {
     address: provisioned.address ?? requireSetting(config, 'TEMPORAL_ADDRESS', 'host:port of the Temporal frontend'),
     namespace: config.TEMPORAL_NAMESPACE,
     apiKey: config.TEMPORAL_API_KEY,
-    payloadKeys: explainKeyError('TEMPORAL_PAYLOAD_KEYS', () => parsePayloadKeys(payloadKeys)),
+    payloadKeys,
   };
 }
 
