@@ -6,7 +6,7 @@ import { createDataConverter } from '../../../src/temporal/data-converter';
 import { parsePayloadKeys } from '../../../src/temporal/payload-codec';
 import { workflowsPath } from '../../../src/temporal/worker';
 import { testPayloadKeys } from '../../helpers/test-stack';
-import { replayHistoriesDir, testLogger } from './workflow-helpers';
+import { replayHistoriesDir, replayPayloadKeys, testLogger } from './workflow-helpers';
 import { installRuntimeLogger } from '../../../src/temporal/runtime-logger';
 
 /**
@@ -16,7 +16,8 @@ import { installRuntimeLogger } from '../../../src/temporal/runtime-logger';
  * (docs/workflow.md, "Changing the workflow safely").
  *
  * The replaying worker has the service's data converter (payload codec and encoded failures), as
- * every worker does: histories recorded before the codec hold plain payloads, which must still decode.
+ * every worker does: histories recorded before the codec hold plain payloads, which must still decode;
+ * histories recorded since are encrypted with the committed replay key (RECORD_REPLAY_HISTORY=1).
  */
 describe('replay of recorded histories', async () => {
   installRuntimeLogger(testLogger());
@@ -30,7 +31,8 @@ describe('replay of recorded histories', async () => {
     const json: unknown = JSON.parse(await readFile(path.join(replayHistoriesDir, file), 'utf8'));
     // JSON from `temporal workflow show --output json`; the SDK converts it (protobufjs 8 is a direct
     // dependency so @temporalio/common and @temporalio/proto share one copy, which that needs).
-    const dataConverter = createDataConverter(parsePayloadKeys(testPayloadKeys()));
+    // A fresh current key, and the replay key histories recorded with the codec were encrypted with.
+    const dataConverter = createDataConverter(parsePayloadKeys(`${testPayloadKeys()},${replayPayloadKeys}`));
     await Worker.runReplayHistory({ workflowsPath, replayName: file, dataConverter }, json);
   });
 });

@@ -56,8 +56,9 @@ export interface TimeSkippingStack {
 
 /** The whole service on a fresh time-skipping environment, seeded with the emulator's test Looks. */
 export async function startTimeSkippingStack(options: Parameters<typeof startTestStack>[0] = {}): Promise<TimeSkippingStack> {
-  // The keys exist before the environment, whose client is created with it.
-  const payloadKeys = options.payloadKeys ?? testPayloadKeys();
+  // The keys exist before the environment, whose client is created with them. A recorded history
+  // must be readable by the replay test, so recording uses the committed replay key.
+  const payloadKeys = options.payloadKeys ?? (process.env.RECORD_REPLAY_HISTORY === '1' ? replayPayloadKeys : testPayloadKeys());
   const env = await createTimeSkippingEnv(payloadKeys);
   const stack = await startTestStack({
     temporal: { client: env.client, connection: env.nativeConnection, now: () => env.currentTimeMs() },
@@ -242,6 +243,12 @@ export async function skipTo(env: TestWorkflowEnvironment, target: Date): Promis
   const now = await env.currentTimeMs();
   if (target.getTime() > now) await env.sleep(target.getTime() - now);
 }
+
+/**
+ * TEMPORAL_PAYLOAD_KEYS of the workflows whose histories are recorded for the replay test. A test
+ * key, public on purpose: the replay test needs it to decrypt the committed histories.
+ */
+export const replayPayloadKeys = 'replay1:1NOtFtDvGIxYX60O/IqhplrKxCbKEr7IgF8LE4VkGq8=';
 
 /** Where replay histories live (committed; `replay.test.ts` runs each against the current code). */
 export const replayHistoriesDir = fileURLToPath(new URL('../../replay/histories/', import.meta.url));
