@@ -36,7 +36,9 @@ export function createCodecRoutes(settings: CodecEndpointSettings): Hono<AppEnv>
   const routes = new Hono<AppEnv>();
   const now = settings.now ?? Date.now;
   const allowed = new Set(settings.allowedOrigins);
-  const tokenDigest = createHmac('sha256', 'codec-token').update(settings.token).digest();
+  // Digests have equal length, so comparing them in constant time says nothing about the token.
+  const digestOf = (token: string) => createHmac('sha256', 'codec-token').update(token).digest();
+  const isToken = (presented: string) => timingSafeEqual(digestOf(presented), digestOf(settings.token));
   const sessionMac = (expires: number) => createHmac('sha256', settings.token).update(`codec-session:${expires}`).digest('base64url');
 
   // CORS: the allowed origin gets an answer naming it (credentials included); any other none at all.
@@ -54,7 +56,7 @@ export function createCodecRoutes(settings: CodecEndpointSettings): Hono<AppEnv>
     }
     // A page of another origin must not use the operator's cookie, even if it cannot read the answer.
     if (origin !== undefined && !allowedOrigin && c.req.path.match(/\/(de|en)code$/)) {
-      throw new ApiError('forbidden', `Origin ${origin} may not call the codec endpoint; only the Temporal UI (TEMPORAL_UI_URL) may.`);
+      throw new ApiError('forbidden', "This origin may not call the codec endpoint; only the Temporal UI's (TEMPORAL_UI_URL) may.");
     }
     await next();
     if (allowedOrigin) for (const [name, value] of Object.entries(corsHeaders(origin))) c.header(name, value);
@@ -63,7 +65,7 @@ export function createCodecRoutes(settings: CodecEndpointSettings): Hono<AppEnv>
 
   const authenticated = (c: Context<AppEnv>): boolean => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
-    if (bearer !== undefined) return timingSafeEqual(createHmac('sha256', 'codec-token').update(bearer).digest(), tokenDigest);
+    if (bearer !== undefined) return isToken(bearer);
     const [expires, mac] = (getCookie(c, codecSessionCookie) ?? '').split('.');
     const expiresAt = Number(expires);
     if (!mac || !Number.isSafeInteger(expiresAt) || expiresAt * 1000 <= now()) return false;
@@ -92,7 +94,7 @@ export function createCodecRoutes(settings: CodecEndpointSettings): Hono<AppEnv>
   routes.post('/sign-in', async (c) => {
     const form = await c.req.parseBody();
     const token = typeof form.token === 'string' ? form.token : '';
-    if (!timingSafeEqual(createHmac('sha256', 'codec-token').update(token).digest(), tokenDigest)) {
+    if (!isToken(token)) {
       return c.html(signInPage('That is not the CODEC_TOKEN.'), 401);
     }
     const expires = Math.floor(now() / 1000) + sessionSeconds;
