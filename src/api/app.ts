@@ -8,6 +8,7 @@ import { createConsole } from '../console';
 import { WorkflowGatewayError } from '../temporal/metric-workflow-gateway';
 import { adminAuth } from './admin-auth';
 import { apiKeyAuth } from './auth';
+import { createCodecRoutes } from './codec-routes';
 import { registerDocsPage } from './docs-page';
 import type { ApiDeps } from './deps';
 import type { AppEnv } from './env';
@@ -71,6 +72,8 @@ export function createApp(deps: ApiDeps): App {
   registerDocsPage(app);
   // The web console: not part of the public OpenAPI document; its pages read through the routes above.
   app.route('/console', createConsole(deps, app));
+  // The Temporal UI's codec server; not in the OpenAPI document (Temporal's protocol, operators only).
+  if (deps.codecEndpoint) app.route('/codec', createCodecRoutes(deps.codecEndpoint));
 
   app.notFound((c) => problemResponse(c, 'not_found', `No route ${c.req.method} ${c.req.path}.`));
   app.onError((error, c) => handleError(error, c, deps));

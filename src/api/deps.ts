@@ -4,6 +4,7 @@ import type { MigrationState } from '../db/migration-status';
 import type { LookerClientFactory } from '../looker/client-factory';
 import type { Logger } from '../logger';
 import type { MetricWorkflowGateway } from '../temporal/metric-workflow-gateway';
+import type { CodecEndpointSettings } from './codec-routes';
 import type { RateLimiter } from './rate-limit';
 
 export interface ApiDeps {
@@ -17,6 +18,8 @@ export interface ApiDeps {
   /** Base URL of the Temporal Web UI, for links from metric reads. */
   temporalUiUrl?: string;
   temporalNamespace: string;
+  /** Enables /codec/decode and /codec/encode for the Temporal UI (CODEC_TOKEN set). */
+  codecEndpoint?: CodecEndpointSettings;
   /** Enables the admin routes that create workspaces and their first key. */
   adminToken?: string;
   /**

@@ -3,7 +3,7 @@ import { createRateLimiter } from '../api/rate-limit';
 import { loadConfig } from '../config/env';
 import { createLogger } from '../logger';
 import { startApiServer } from '../runtime/api-server';
-import { apiDepsFor, createServices, serviceSettingsFrom, temporalSettingsFrom } from '../runtime/services';
+import { apiDepsFor, codecEndpointFrom, createServices, serviceSettingsFrom, temporalSettingsFrom } from '../runtime/services';
 import { connectTemporalClient } from '../temporal/connection';
 import { createMetricWorkflowGateway } from '../temporal/metric-workflow-gateway';
 import { runMain, shutdownSignal } from './run-main';
@@ -13,13 +13,15 @@ runMain(async () => {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'metric-importer-api' });
   const services = createServices(serviceSettingsFrom(config, logger));
-  const temporal = await connectTemporalClient(temporalSettingsFrom(config));
+  const temporalSettings = temporalSettingsFrom(config);
+  const temporal = await connectTemporalClient(temporalSettings);
   const app = createApp(
     apiDepsFor(services, {
       workflows: createMetricWorkflowGateway(temporal.client),
       temporalUiUrl: config.TEMPORAL_UI_URL,
       temporalNamespace: config.TEMPORAL_NAMESPACE,
       adminToken: config.ADMIN_TOKEN,
+      codecEndpoint: codecEndpointFrom(config.CODEC_TOKEN, temporalSettings.payloadKeys, config.TEMPORAL_UI_URL),
       lookerCheckLimiter: createRateLimiter({ perMinute: config.LOOKER_CHECKS_PER_MINUTE }),
     }),
   );

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { build } from 'esbuild';
 import { projectRoot } from '../local/paths';
+import { failureConverterPath } from '../temporal/data-converter';
 import { workflowsPath } from '../temporal/worker';
 import { runMain } from './run-main';
 
@@ -34,8 +35,10 @@ runMain(async () => {
   // Files the bundled modules find next to themselves (their import.meta.url is now dist/cli/).
   await cp(path.join(projectRoot, 'src/db/migrations'), path.join(outDir, 'cli/migrations'), { recursive: true });
   await cp(path.join(projectRoot, 'src/console/assets'), path.join(outDir, 'cli/assets'), { recursive: true });
-  progress('migrations and console assets copied');
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  await cp(failureConverterPath, path.join(outDir, 'cli/failure-converter.js'));
+  progress('migrations, console assets and the failure converter copied');
+  // The workflow sandbox gets the same failure converter as the clients, or failures would not decode.
+  const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: new DefaultLogger('WARN') });
   await mkdir(outDir, { recursive: true });
   await writeFile(path.join(outDir, 'workflow-bundle.js'), code);
   progress(`workflow bundle → dist/workflow-bundle.js (${Math.round(code.length / 1024)} KiB)`);

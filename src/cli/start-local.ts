@@ -14,7 +14,14 @@ runMain(async () => {
   logger.info('stopped');
 });
 
-function banner(stack: { apiUrl: string; temporalUiUrl: string | undefined; apiKey: string; demoIntegrationId: string; consoleSignInUrl: string }): string {
+function banner(stack: {
+  apiUrl: string;
+  temporalUiUrl: string | undefined;
+  apiKey: string;
+  demoIntegrationId: string;
+  consoleSignInUrl: string;
+  codec: { signInUrl: string; token: string };
+}): string {
   const auth = `-H "Authorization: Bearer ${stack.apiKey}"`;
   const body = JSON.stringify({
     name: 'Daily revenue',
@@ -33,6 +40,9 @@ metric-importer is running (local mode)
   API          ${stack.apiUrl}
   OpenAPI      ${stack.apiUrl}/openapi.json   (reference: ${stack.apiUrl}/docs)
   Temporal UI  ${stack.temporalUiUrl ?? '(external Temporal: see TEMPORAL_UI_URL)'}
+               (payloads are encrypted; to read them, sign in at ${stack.codec.signInUrl}
+               with codec token ${stack.codec.token}
+               and turn on "Include cross-origin credentials" in the UI's codec server settings)
   API key      ${stack.apiKey}
 
 Try it:

@@ -11,9 +11,17 @@ runMain(async () => {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'metric-importer-worker' });
   const services = createServices(serviceSettingsFrom(config, logger));
-  const connection = await connectWorkerConnection(temporalSettingsFrom(config), logger);
+  const temporalSettings = temporalSettingsFrom(config);
+  const connection = await connectWorkerConnection(temporalSettings, logger);
   try {
-    const worker = await createMetricWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, activities: activitiesFor(services), logger, workflowBundlePath: config.TEMPORAL_WORKFLOW_BUNDLE });
+    const worker = await createMetricWorker({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      activities: activitiesFor(services),
+      logger,
+      payloadKeys: temporalSettings.payloadKeys,
+      workflowBundlePath: config.TEMPORAL_WORKFLOW_BUNDLE,
+    });
     const health =
       config.WORKER_HEALTH_PORT === undefined
         ? undefined

@@ -61,7 +61,9 @@ export const configSchema = z.object({
   TEMPORAL_WORKFLOW_BUNDLE: z.string().min(1).optional(),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
   ENCRYPTION_KEYS: z.string().min(1).optional(),
+  TEMPORAL_PAYLOAD_KEYS: z.string().min(1).optional(),
   ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  CODEC_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   LOCAL_API_KEY: z
     .string()
     .refine(looksLikeApiKey, 'must be a key in the generated format, mi_live_ and 43 base64url characters; unset it to use the generated key')

@@ -22,6 +22,9 @@ export interface SecretBox {
   /** `aad` binds the ciphertext to its context (e.g. the row id); the same value must be given to decrypt. */
   encrypt(plaintext: string, aad?: string): string;
   decrypt(sealed: string, aad?: string): string;
+  /** The same sealing for bytes (Temporal payloads): `sealed` is iv, tag and ciphertext; the key id travels beside it. */
+  encryptBytes(plaintext: Uint8Array, aad?: string): { keyId: string; sealed: Buffer };
+  decryptBytes(keyId: string, sealed: Uint8Array, aad?: string): Buffer;
   readonly currentKeyId: string;
 }
 
@@ -49,29 +52,48 @@ export function createSecretBox(keys: EncryptionKeys): SecretBox {
     byId.set(old.id, old.key);
   }
 
+  const seal = (plaintext: Uint8Array, aad: string | undefined) => {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv(ALGORITHM, current.key, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(associatedData(current.id, aad));
+    const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    return { iv, tag: cipher.getAuthTag(), ciphertext };
+  };
+  const open = (keyId: string, { iv, tag, ciphertext }: { iv: Buffer; tag: Buffer; ciphertext: Buffer }, aad: string | undefined) => {
+    const key = byId.get(keyId);
+    if (!key) throw new SecretBoxError(`unknown key id ${keyId}`);
+    // Fixed lengths: Node would otherwise accept a truncated tag, weakening authentication.
+    if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new SecretBoxError('ciphertext was tampered with or the key is wrong');
+    try {
+      const decipher = createDecipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
+      decipher.setAAD(associatedData(keyId, aad));
+      decipher.setAuthTag(tag);
+      return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+    } catch {
+      // GCM cannot tell a wrong key from tampering, and Node's message adds nothing useful.
+      throw new SecretBoxError('ciphertext was tampered with or the key is wrong');
+    }
+  };
+
   return {
     currentKeyId: current.id,
     encrypt(plaintext, aad) {
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv(ALGORITHM, current.key, iv, { authTagLength: TAG_BYTES });
-      cipher.setAAD(associatedData(current.id, aad));
-      const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      const parts = [iv, cipher.getAuthTag(), ciphertext].map((b) => b.toString('base64url'));
-      return [VERSION, current.id, ...parts].join(':');
+      const { iv, tag, ciphertext } = seal(Buffer.from(plaintext, 'utf8'), aad);
+      return [VERSION, current.id, ...[iv, tag, ciphertext].map((b) => b.toString('base64url'))].join(':');
     },
     decrypt(sealed, aad) {
-      const { keyId, iv, tag, ciphertext } = parseSealed(sealed);
-      const key = byId.get(keyId);
-      if (!key) throw new SecretBoxError(`unknown key id ${keyId}`);
-      try {
-        const decipher = createDecipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
-        decipher.setAAD(associatedData(keyId, aad));
-        decipher.setAuthTag(tag);
-        return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
-      } catch {
-        // GCM cannot tell a wrong key from tampering, and Node's message adds nothing useful.
-        throw new SecretBoxError('ciphertext was tampered with or the key is wrong');
-      }
+      const { keyId, ...parts } = parseSealed(sealed);
+      return open(keyId, parts, aad).toString('utf8');
+    },
+    encryptBytes(plaintext, aad) {
+      const { iv, tag, ciphertext } = seal(plaintext, aad);
+      return { keyId: current.id, sealed: Buffer.concat([iv, tag, ciphertext]) };
+    },
+    decryptBytes(keyId, sealed, aad) {
+      const bytes = Buffer.from(sealed);
+      if (bytes.length < IV_BYTES + TAG_BYTES) throw new SecretBoxError('ciphertext was tampered with or the key is wrong');
+      const parts = { iv: bytes.subarray(0, IV_BYTES), tag: bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES), ciphertext: bytes.subarray(IV_BYTES + TAG_BYTES) };
+      return open(keyId, parts, aad);
     },
   };
 }
@@ -82,16 +104,16 @@ export function sealedKeyId(sealed: string): string | undefined {
 }
 
 /**
- * Parses ENCRYPTION_KEYS, e.g. 'k2:<base64>,k1:<base64>': the first key is current, the rest are
+ * Parses ENCRYPTION_KEYS (or another variable in its format, named in errors), e.g. 'k2:<base64>,k1:<base64>': the first key is current, the rest are
  * previous keys kept for decryption. Errors name the entry by position (and id, once it is known
  * to be an id) and never echo key material.
  */
-export function parseEncryptionKeys(env: string): { current: EncryptionKey; previous: EncryptionKey[] } {
-  if (env.trim() === '') throw new SecretBoxError(`ENCRYPTION_KEYS is empty: ${ENV_FORMAT_HINT}`);
-  const keys = env.split(',').map((entry, index) => parseKeyEntry(entry.trim(), index + 1));
+export function parseEncryptionKeys(env: string, variable = 'ENCRYPTION_KEYS'): { current: EncryptionKey; previous: EncryptionKey[] } {
+  if (env.trim() === '') throw new SecretBoxError(`${variable} is empty: ${ENV_FORMAT_HINT}`);
+  const keys = env.split(',').map((entry, index) => parseKeyEntry(entry.trim(), index + 1, variable));
   const seen = new Set<string>();
   for (const { id } of keys) {
-    if (seen.has(id)) throw new SecretBoxError(`ENCRYPTION_KEYS: key id "${id}" appears twice`);
+    if (seen.has(id)) throw new SecretBoxError(`${variable}: key id "${id}" appears twice`);
     seen.add(id);
   }
   const [current, ...previous] = keys as [EncryptionKey, ...EncryptionKey[]];
@@ -103,8 +125,8 @@ export function generateEncryptionKey(): string {
   return randomBytes(KEY_BYTES).toString('base64');
 }
 
-function parseKeyEntry(entry: string, position: number): EncryptionKey {
-  const where = `ENCRYPTION_KEYS entry ${position}`;
+function parseKeyEntry(entry: string, position: number, variable: string): EncryptionKey {
+  const where = `${variable} entry ${position}`;
   const colon = entry.indexOf(':');
   if (colon < 0) throw new SecretBoxError(`${where} has no key id: ${ENV_FORMAT_HINT}`);
   const id = entry.slice(0, colon);
@@ -124,13 +146,7 @@ function parseSealed(sealed: string): { keyId: string; iv: Buffer; tag: Buffer; 
   const match = SEALED.exec(sealed);
   if (!match) throw new SecretBoxError('not a sealed secret: expected "v1:<keyId>:<iv>:<tag>:<ciphertext>"');
   const [, keyId = '', iv = '', tag = '', ciphertext = ''] = match;
-  const ivBytes = Buffer.from(iv, 'base64url');
-  const tagBytes = Buffer.from(tag, 'base64url');
-  // Fixed lengths: Node would otherwise accept a truncated tag, weakening authentication.
-  if (ivBytes.length !== IV_BYTES || tagBytes.length !== TAG_BYTES) {
-    throw new SecretBoxError('ciphertext was tampered with or the key is wrong');
-  }
-  return { keyId, iv: ivBytes, tag: tagBytes, ciphertext: Buffer.from(ciphertext, 'base64url') };
+  return { keyId, iv: Buffer.from(iv, 'base64url'), tag: Buffer.from(tag, 'base64url'), ciphertext: Buffer.from(ciphertext, 'base64url') };
 }
 
 function checkedKey({ id, key }: EncryptionKey): EncryptionKey {

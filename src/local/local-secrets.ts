@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -7,6 +8,10 @@ import { generatePostgresPassword } from './embedded-postgres';
 
 export interface LocalSecrets {
   encryptionKeys: string;
+  /** TEMPORAL_PAYLOAD_KEYS: the dev server's histories stay readable across restarts. */
+  temporalPayloadKeys: string;
+  /** CODEC_TOKEN: signs the operator in to the codec endpoint the Temporal UI decodes payloads with. */
+  codecToken: string;
   apiKey: string;
   /** The embedded Postgres superuser's password. */
   postgresPassword: string;
@@ -23,10 +28,12 @@ export async function loadOrCreateLocalSecrets(dataDir: string): Promise<LocalSe
   const stored = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as Partial<LocalSecrets>) : {};
   const secrets: LocalSecrets = {
     encryptionKeys: stored.encryptionKeys ?? `local1:${generateEncryptionKey()}`,
+    temporalPayloadKeys: stored.temporalPayloadKeys ?? `payload1:${generateEncryptionKey()}`,
+    codecToken: stored.codecToken ?? randomBytes(24).toString('base64url'),
     apiKey: stored.apiKey ?? generateApiKey().key,
     postgresPassword: stored.postgresPassword ?? generatePostgresPassword(),
   };
-  if (stored.encryptionKeys === undefined || stored.apiKey === undefined || stored.postgresPassword === undefined) {
+  if ((Object.keys(secrets) as (keyof LocalSecrets)[]).some((name) => stored[name] === undefined)) {
     await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   }
   return secrets;

@@ -9,7 +9,7 @@ import { runMigrations } from '../db/migrate';
 import type { Logger } from '../logger';
 import { startLookerEmulator, type LookerEmulator } from '../looker-emulator';
 import { startApiServer, type ApiServer } from '../runtime/api-server';
-import { activitiesFor, apiDepsFor, createServices, serviceSettingsFrom, temporalSettingsFrom, type Services } from '../runtime/services';
+import { activitiesFor, apiDepsFor, codecEndpointFrom, createServices, serviceSettingsFrom, temporalSettingsFrom, type Services } from '../runtime/services';
 import { findOrInstallTemporalBinary } from '../temporal/binaries';
 import { connectTemporalClient, connectWorkerConnection } from '../temporal/connection';
 import { createMetricWorkflowGateway } from '../temporal/metric-workflow-gateway';
@@ -30,6 +30,8 @@ export interface LocalStack {
   demoIntegrationId: string;
   /** Opens the console signed in to the demo workspace; works once per start. */
   consoleSignInUrl: string;
+  /** Where the operator signs in (with `token`) so the Temporal UI shows decoded payloads. */
+  codec: { signInUrl: string; token: string };
   stop(): Promise<void>;
 }
 
@@ -74,6 +76,9 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
 
     let temporalAddress = config.TEMPORAL_ADDRESS;
     let temporalUiUrl = config.TEMPORAL_UI_URL;
+    // The API listens on PORT (checked free above), so the UI can be told its codec endpoint now.
+    const codecEndpointUrl = `http://${['0.0.0.0', '::'].includes(config.HOST) ? '127.0.0.1' : config.HOST}:${config.PORT}/codec`;
+    const codecToken = config.CODEC_TOKEN ?? secrets.codecToken;
     if (!temporalAddress) {
       const binary = await findOrInstallTemporalBinary('cli', { toolsDir: defaultToolsDir, onProgress: (message) => logger.info(message) });
       const server = await startTemporalDevServer({
@@ -81,6 +86,7 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
         port: config.TEMPORAL_PORT,
         uiPort: config.TEMPORAL_UI_PORT,
         dbFilename: path.join(dataDir, 'temporal.sqlite'),
+        uiCodecEndpoint: codecEndpointUrl,
         logger,
       });
       onStop('temporal dev server', () => server.stop());
@@ -115,7 +121,7 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
       ...demoLookerCredentials,
     });
 
-    const temporalSettings = temporalSettingsFrom(config, temporalAddress);
+    const temporalSettings = temporalSettingsFrom(config, { address: temporalAddress, payloadKeys: secrets.temporalPayloadKeys });
     const temporal = await connectTemporalClient(temporalSettings);
     onStop('temporal client', () => temporal.close());
     const workerConnection = await connectWorkerConnection(temporalSettings, logger);
@@ -125,6 +131,7 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
       namespace: config.TEMPORAL_NAMESPACE,
       activities: activitiesFor(services),
       logger,
+      payloadKeys: temporalSettings.payloadKeys,
     });
     const running = worker.run();
     onStop('worker', async () => {
@@ -140,6 +147,7 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
         temporalUiUrl,
         temporalNamespace: config.TEMPORAL_NAMESPACE,
         adminToken: config.ADMIN_TOKEN,
+        codecEndpoint: codecEndpointFrom(codecToken, temporalSettings.payloadKeys, temporalUiUrl),
         lookerCheckLimiter: createRateLimiter({ perMinute: config.LOOKER_CHECKS_PER_MINUTE }),
       }),
     );
@@ -152,6 +160,7 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
       apiKey,
       demoIntegrationId: demo.integrationId,
       consoleSignInUrl: `${server.url}/console/local-sign-in?token=${consoleSignInToken}`,
+      codec: { signInUrl: `${server.url}/codec/sign-in`, token: codecToken },
       stop: stopAll,
     };
   } catch (error) {

@@ -18,6 +18,8 @@ export async function startTemporalDevServer(options: {
   port: number;
   uiPort?: number;
   dbFilename?: string;
+  /** The UI's remote codec server (our API's /codec), so it can show decoded payloads to an operator. */
+  uiCodecEndpoint?: string;
   logger: Logger;
 }): Promise<TemporalDevServerHandle> {
   const ip = '127.0.0.1';
@@ -35,6 +37,7 @@ export async function startTemporalDevServer(options: {
     ...searchAttributeFlags,
     ...(options.uiPort === undefined ? ['--headless'] : ['--ui-ip', ip, '--ui-port', String(options.uiPort), '--ui-disable-news-fetch']),
     ...(options.dbFilename ? ['--db-filename', options.dbFilename] : []),
+    ...(options.uiPort !== undefined && options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
   ];
   const child = spawn(options.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = options.logger.child({ component: 'temporal-dev-server' });

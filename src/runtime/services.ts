@@ -2,10 +2,11 @@ import { sql } from 'drizzle-orm';
 import { requireSetting, type Config } from '../config/env';
 import type { Dispatcher } from 'undici';
 import { createActivities } from '../activities';
+import type { CodecEndpointSettings } from '../api/codec-routes';
 import type { ApiDeps } from '../api/deps';
 import { createRateLimiter, type RateLimiter } from '../api/rate-limit';
 import { defaultLookerChecksPerMinute, defaultLookerLeaseSeconds, defaultSharedResultMaxAgeSeconds } from '../config/env';
-import { createSecretBox, parseEncryptionKeys, type SecretBox } from '../crypto/secret-box';
+import { createSecretBox, parseEncryptionKeys, type EncryptionKeys, type SecretBox } from '../crypto/secret-box';
 import { createDatabase, type Database } from '../db/client';
 import { expectedMigration, migrationState } from '../db/migration-status';
 import { createGuardedDispatcher } from '../looker/address-guard';
@@ -14,6 +15,7 @@ import { createQuerySlots } from '../looker/query-slots';
 import { createSharedLookResults } from '../looker/shared-look-results';
 import type { Logger } from '../logger';
 import type { TemporalSettings } from '../temporal/connection';
+import { createEncryptionCodec, parsePayloadKeys } from '../temporal/payload-codec';
 import type { MetricWorkflowGateway } from '../temporal/metric-workflow-gateway';
 
 export interface ServiceSettings {
@@ -79,10 +81,14 @@ export function createServices(settings: ServiceSettings): Services {
 }
 
 function parseEncryptionKeysOrExplain(value: string) {
+  return explainKeyError('ENCRYPTION_KEYS', () => parseEncryptionKeys(value));
+}
+
+function explainKeyError<T>(variable: string, parse: () => T): T {
   try {
-    return parseEncryptionKeys(value);
+    return parse();
   } catch (error) {
-    throw new Error(`ENCRYPTION_KEYS: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`${variable}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 
@@ -111,6 +117,7 @@ export function apiDepsFor(
     temporalUiUrl?: string;
     temporalNamespace: string;
     adminToken?: string;
+    codecEndpoint?: CodecEndpointSettings;
     /** LOOKER_CHECKS_PER_MINUTE's limiter; the default is the setting's default. */
     lookerCheckLimiter?: RateLimiter;
     consoleLocalSignIn?: ApiDeps['consoleLocalSignIn'];
@@ -126,6 +133,7 @@ export function apiDepsFor(
     temporalUiUrl: extra.temporalUiUrl,
     temporalNamespace: extra.temporalNamespace,
     adminToken: extra.adminToken,
+    codecEndpoint: extra.codecEndpoint,
     lookerCheckLimiter: extra.lookerCheckLimiter ?? createRateLimiter({ perMinute: defaultLookerChecksPerMinute }),
     consoleLocalSignIn: extra.consoleLocalSignIn,
     probes: {
@@ -168,10 +176,30 @@ export function serviceSettingsFrom(
   };
 }
 
-export function temporalSettingsFrom(config: Config, provisionedAddress?: string): TemporalSettings {
+export function temporalSettingsFrom(config: Config, provisioned: { address?: string; payloadKeys?: string } = {}): TemporalSettings {
+  const payloadKeysText =
+    config.TEMPORAL_PAYLOAD_KEYS ??
+    provisioned.payloadKeys ??
+    requireSetting(config, 'TEMPORAL_PAYLOAD_KEYS', 'generate a key with `openssl rand -base64 32` and set p1:<key>; every API and worker process needs the same value');
+  // Parsed before TEMPORAL_ADDRESS is required, so a bad key is reported even without an address.
+  const payloadKeys = explainKeyError('TEMPORAL_PAYLOAD_KEYS', () => parsePayloadKeys(payloadKeysText));
   return {
-    address: provisionedAddress ?? requireSetting(config, 'TEMPORAL_ADDRESS', 'host:port of the Temporal frontend'),
+    address: provisioned.address ?? requireSetting(config, 'TEMPORAL_ADDRESS', 'host:port of the Temporal frontend'),
     namespace: config.TEMPORAL_NAMESPACE,
     apiKey: config.TEMPORAL_API_KEY,
+    payloadKeys,
   };
+}
+
+/**
+ * The codec endpoint for the Temporal UI: on with CODEC_TOKEN, decoding with the workers' payload
+ * keys, callable from the UI's origin (TEMPORAL_UI_URL) only.
+ */
+export function codecEndpointFrom(
+  token: string | undefined,
+  payloadKeys: EncryptionKeys,
+  temporalUiUrl: string | undefined,
+): CodecEndpointSettings | undefined {
+  if (token === undefined) return undefined;
+  return { codec: createEncryptionCodec(payloadKeys), token, allowedOrigins: temporalUiUrl ? [new URL(temporalUiUrl).origin] : [] };
 }

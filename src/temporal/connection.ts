@@ -1,6 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import type { EncryptionKeys } from '../crypto/secret-box';
 import type { Logger } from '../logger';
+import { createDataConverter } from './data-converter';
 import { installRuntimeLogger } from './runtime-logger';
 
 export interface TemporalSettings {
@@ -8,6 +10,8 @@ export interface TemporalSettings {
   namespace: string;
   /** Temporal Cloud API key; implies TLS. */
   apiKey?: string;
+  /** TEMPORAL_PAYLOAD_KEYS: encrypt what the client sends and decrypt what it reads. */
+  payloadKeys: EncryptionKeys;
 }
 
 /** One client per process, as the SDK recommends; connecting fails fast with the address named. */
@@ -19,10 +23,11 @@ export async function connectTemporalClient(settings: TemporalSettings): Promise
   }).catch((error: unknown) => {
     throw new Error(`TEMPORAL_ADDRESS: cannot reach Temporal at ${settings.address} (${error instanceof Error ? error.message : String(error)})`);
   });
-  return { client: new Client({ connection, namespace: settings.namespace }), close: () => connection.close() };
+  const client = new Client({ connection, namespace: settings.namespace, dataConverter: createDataConverter(settings.payloadKeys) });
+  return { client, close: () => connection.close() };
 }
 
-export async function connectWorkerConnection(settings: TemporalSettings, logger?: Logger): Promise<NativeConnection> {
+export async function connectWorkerConnection(settings: Omit<TemporalSettings, 'payloadKeys'>, logger?: Logger): Promise<NativeConnection> {
   if (logger) installRuntimeLogger(logger);
   return NativeConnection.connect({
     address: settings.address,

@@ -1,8 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { Activities } from '../activities';
+import type { EncryptionKeys } from '../crypto/secret-box';
 import type { Logger } from '../logger';
 import { TASK_QUEUE } from '../shared/ids';
+import { createDataConverter } from './data-converter';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -11,6 +13,8 @@ export async function createMetricWorker(options: {
   namespace: string;
   activities: Activities;
   logger: Logger;
+  /** TEMPORAL_PAYLOAD_KEYS; the same ring as the clients', or neither can read the other's payloads. */
+  payloadKeys: EncryptionKeys;
   taskQueue?: string;
   /** Cap on concurrent activities per worker; Looker allows 15 concurrent queries per user. */
   maxConcurrentActivityTaskExecutions?: number;
@@ -23,6 +27,7 @@ export async function createMetricWorker(options: {
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath }),
     activities: options.activities,
+    dataConverter: createDataConverter(options.payloadKeys),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
     shutdownGraceTime: '5 seconds',
   });

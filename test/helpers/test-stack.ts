@@ -9,11 +9,15 @@ import { createWorkspaceWithKey } from '../../src/db/repositories/workspaces';
 import { createLogger, silentLogger, type Logger } from '../../src/logger';
 import { startLookerEmulator, type LookerEmulator } from '../../src/looker-emulator';
 import { startApiServer, type ApiServer } from '../../src/runtime/api-server';
-import { activitiesFor, apiDepsFor, createServices, type Services } from '../../src/runtime/services';
+import { activitiesFor, apiDepsFor, codecEndpointFrom, createServices, type Services } from '../../src/runtime/services';
 import { connectTemporalClient, connectWorkerConnection } from '../../src/temporal/connection';
 import { createMetricWorkflowGateway, type MetricWorkflowGateway } from '../../src/temporal/metric-workflow-gateway';
+import { parsePayloadKeys } from '../../src/temporal/payload-codec';
 import { createMetricWorker } from '../../src/temporal/worker';
 import { devServerNow, emulatorClock } from './test-clock';
+
+/** The Temporal UI the test API links to (and whose origin alone may call its codec endpoint). */
+export const testTemporalUiUrl = 'http://127.0.0.1:8233';
 
 export const emulatorCredentials = { clientId: 'test-client-id', clientSecret: 'test-client-secret-d41d8cd98f00b204' };
 
@@ -33,6 +37,8 @@ export interface TestStack {
   gateway: MetricWorkflowGateway;
   emulator: LookerEmulator;
   taskQueue: string;
+  /** TEMPORAL_PAYLOAD_KEYS of the stack's clients and workers; child worker processes need the same. */
+  payloadKeys: string;
   /** "Now" on the stack's Temporal server: the time-skipping server's clock, or the dev server's. */
   now(): Promise<number>;
   /** The app the server serves, e.g. to read its OpenAPI document or registered routes. */
@@ -63,6 +69,13 @@ export async function startTestStack(
     startWorker?: boolean;
     /** ENCRYPTION_KEYS for the services; random by default. Child worker processes need the same. */
     encryptionKeys?: string;
+    /**
+     * TEMPORAL_PAYLOAD_KEYS for the workers (and the client, on the global dev server); random by
+     * default. A `temporal` of the test's own must come with a client built with the same keys.
+     */
+    payloadKeys?: string;
+    /** CODEC_TOKEN of the API, which turns on /codec/decode for the UI's origin; unset (no codec endpoint) by default. */
+    codecToken?: string;
     /** ADMIN_TOKEN of the API; unset (admin routes disabled) by default. */
     adminToken?: string;
     /** LOOKER_ALLOWED_HOSTS entries besides the emulator's, e.g. other loopback test servers. */
@@ -92,13 +105,15 @@ export async function startTestStack(
   });
   stops.push(() => services.close());
 
+  const payloadKeysText = options.payloadKeys ?? testPayloadKeys();
+  const payloadKeys = parsePayloadKeys(payloadKeysText);
   let client: Client;
   let connection: NativeConnection;
   const namespace = options.temporal?.namespace ?? 'default';
   if (options.temporal) {
     ({ client, connection } = options.temporal);
   } else {
-    const settings = { address: inject('temporalAddress'), namespace };
+    const settings = { address: inject('temporalAddress'), namespace, payloadKeys };
     const temporal = await connectTemporalClient(settings);
     stops.push(() => temporal.close());
     client = temporal.client;
@@ -109,7 +124,7 @@ export async function startTestStack(
   const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const gateway = createMetricWorkflowGateway(client, { taskQueue, continueAsNewAfterEvents: options.continueAsNewAfterEvents });
   const startWorker = async () => {
-    const worker = await createMetricWorker({ connection, namespace, activities: activitiesFor(services), logger, taskQueue });
+    const worker = await createMetricWorker({ connection, namespace, activities: activitiesFor(services), logger, taskQueue, payloadKeys });
     const running = worker.run();
     const stop = async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -126,8 +141,9 @@ export async function startTestStack(
     apiDepsFor(services, {
       workflows: gateway,
       temporalNamespace: namespace,
-      temporalUiUrl: 'http://127.0.0.1:8233',
+      temporalUiUrl: testTemporalUiUrl,
       adminToken: options.adminToken,
+      codecEndpoint: codecEndpointFrom(options.codecToken, payloadKeys, testTemporalUiUrl),
       // Test files create many integrations with one key; the limit itself has its own test.
       lookerCheckLimiter: createRateLimiter({ perMinute: 10_000 }),
     }),
@@ -164,6 +180,7 @@ export async function startTestStack(
     gateway,
     emulator,
     taskQueue,
+    payloadKeys: payloadKeysText,
     now: options.temporal?.now ?? (() => Promise.resolve(devServerNow())),
     app,
     http,
@@ -172,4 +189,9 @@ export async function startTestStack(
       for (const stop of stops.reverse()) await stop();
     },
   };
+}
+
+/** A fresh TEMPORAL_PAYLOAD_KEYS value: every stack encrypts its payloads with a key of its own. */
+export function testPayloadKeys(): string {
+  return `testpayload:${generateEncryptionKey()}`;
 }

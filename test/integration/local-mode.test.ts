@@ -105,6 +105,21 @@ describe('local mode (npm start)', () => {
     expect(await health.json()).toEqual({ status: 'ok', postgres: 'up', temporal: 'up' });
     expect((await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`)).status).toBe(200);
 
+    // The UI decodes payloads through the API's codec endpoint, which answers the operator only.
+    const uiOrigin = `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`;
+    const uiSettings = (await (await fetch(`${uiOrigin}/api/v1/settings`)).json()) as { Codec?: { Endpoint?: string } };
+    expect(uiSettings.Codec?.Endpoint).toBe(`${api}/codec`);
+    const codecToken = /codec token (\S+)/.exec(first.output())?.[1];
+    expect(codecToken).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const decode = (headers: Record<string, string>) =>
+      fetch(`${api}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', origin: uiOrigin, ...headers }, body: '{"payloads":[]}' });
+    expect((await decode({})).status).toBe(401);
+    const decoded = await decode({ authorization: `Bearer ${codecToken}` });
+    expect(decoded.status).toBe(200);
+    expect(decoded.headers.get('access-control-allow-origin')).toBe(uiOrigin);
+    const preflight = await fetch(`${api}/codec/decode`, { method: 'OPTIONS', headers: { origin: uiOrigin, 'access-control-request-method': 'POST' } });
+    expect(preflight.status).toBe(204);
+
     // The banner's console link signs a browser in to the demo workspace, once.
     const consoleLink = /Console\s+(\S+)/.exec(first.output())?.[1];
     expect(consoleLink).toMatch(new RegExp(`^${api}/console/local-sign-in\\?token=`));

@@ -71,6 +71,12 @@ describe('production entry points', () => {
     ['api.ts', {}, 'metric-importer: DATABASE_URL: is required'],
     ['worker.ts', { DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db' }, 'metric-importer: ENCRYPTION_KEYS: is required'],
     ['api.ts', { DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db', ENCRYPTION_KEYS: 'k1:short' }, 'metric-importer: ENCRYPTION_KEYS: '],
+    ['worker.ts', { DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db', ENCRYPTION_KEYS: `k1:${generateEncryptionKey()}` }, 'metric-importer: TEMPORAL_PAYLOAD_KEYS: is required'],
+    [
+      'api.ts',
+      { DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db', ENCRYPTION_KEYS: `k1:${generateEncryptionKey()}`, TEMPORAL_PAYLOAD_KEYS: 'p1:short' },
+      'metric-importer: TEMPORAL_PAYLOAD_KEYS: TEMPORAL_PAYLOAD_KEYS entry 1',
+    ],
   ])('%s refuses to start without its settings, naming the variable in one line (%j)', async (script, env, expected) => {
     const result = await entryPoint(script, env);
     expect(result.code).toBe(1);
@@ -122,6 +128,7 @@ describe('production processes from the production build: one API and two worker
       DATABASE_URL: database.url,
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       ENCRYPTION_KEYS: `k1:${generateEncryptionKey()}`,
+      TEMPORAL_PAYLOAD_KEYS: `p1:${generateEncryptionKey()}`,
       ADMIN_TOKEN: adminToken,
       LOOKER_ALLOWED_HOSTS: `127.0.0.1:${emulator.port}`,
       PORT: String(port),

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectTemporalClient } from '../../src/temporal/connection';
+import { parsePayloadKeys } from '../../src/temporal/payload-codec';
+import { testPayloadKeys } from '../helpers/test-stack';
 import { createMetricWorkflowGateway, WorkflowGatewayError } from '../../src/temporal/metric-workflow-gateway';
 
 /**
@@ -10,7 +12,7 @@ import { createMetricWorkflowGateway, WorkflowGatewayError } from '../../src/tem
 describe('workflow gateway without workers', () => {
   let temporal: Awaited<ReturnType<typeof connectTemporalClient>>;
   beforeAll(async () => {
-    temporal = await connectTemporalClient({ address: inject('temporalAddress'), namespace: 'default' });
+    temporal = await connectTemporalClient({ address: inject('temporalAddress'), namespace: 'default', payloadKeys: parsePayloadKeys(testPayloadKeys()) });
   });
   afterAll(async () => {
     await temporal?.close();

@@ -18,6 +18,11 @@ describe('docker-compose.yml: the Temporal UI, which has no login of its own', (
   it('has write actions turned off unless the operator asks for them', () => {
     expect(temporalUiBlock()).toMatch(/^ {6}TEMPORAL_DISABLE_WRITE_ACTIONS: \$\{TEMPORAL_UI_DISABLE_WRITE_ACTIONS:-true\}$/m);
   });
+
+  it("decodes payloads through the API's codec endpoint, with the operator's cookie", () => {
+    expect(temporalUiBlock()).toMatch(/^ {6}TEMPORAL_CODEC_ENDPOINT: http:\/\/localhost:3000\/codec$/m);
+    expect(temporalUiBlock()).toMatch(/^ {6}TEMPORAL_CODEC_INCLUDE_CREDENTIALS: "true"$/m);
+  });
 });
 
 describe('docker-compose.yml: the production shape', () => {

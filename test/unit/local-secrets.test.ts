@@ -15,7 +15,7 @@ describe('local secrets (.data/local-secrets.json)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('gain a Postgres password when the file predates it, keeping the key and encryption key', async () => {
+  it('gain a Postgres password and Temporal payload key when the file predates them, keeping the key and encryption key', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'local-secrets-'));
     const file = path.join(dir, 'local-secrets.json');
     const old = { encryptionKeys: 'local1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', apiKey: 'mi_live_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB' };
@@ -24,6 +24,7 @@ describe('local secrets (.data/local-secrets.json)', () => {
     const upgraded = await loadOrCreateLocalSecrets(dir);
     expect(upgraded).toMatchObject(old);
     expect(upgraded.postgresPassword).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(upgraded.temporalPayloadKeys).toMatch(/^payload1:[A-Za-z0-9+/]{43}=$/);
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(upgraded);
     await rm(dir, { recursive: true, force: true });
   });

@@ -1,3 +1,4 @@
+import type { PayloadCodec } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,17 +6,34 @@ import { integrations, lookerTokens } from '../../../src/db/schema';
 import { clientSecretAad } from '../../../src/looker/client-factory';
 import { tokenAad } from '../../../src/looker/postgres-token-store';
 import { metricWorkflowId } from '../../../src/shared/ids';
+import { createEncryptionCodec, encryptedEncoding, parsePayloadKeys } from '../../../src/temporal/payload-codec';
 import { importNow } from '../../../src/shared/messages';
 import { eventually } from '../../helpers/eventually';
 import { emulatorCredentials, type TestStack } from '../../helpers/test-stack';
 import { importTimeAhead } from '../../helpers/test-clock';
-import { createIntegration, createMetric, startTimeSkippingStack, stopTimeSkippingStack, datapoints, eventuallyStatus, maybeRecordHistory, skipTo } from './workflow-helpers';
+import {
+  createIntegration,
+  createMetric,
+  startTimeSkippingStack,
+  stopTimeSkippingStack,
+  datapoints,
+  eventuallyStatus,
+  maybeRecordHistory,
+  skipTo,
+  temporalCli,
+} from './workflow-helpers';
 
 /**
  * Acceptance 7: the whole workflow history — every event, every payload decoded, every failure
  * message and stack trace — holds no access token, no client secret and no datapoint value, after
  * a life that exercises every path that could leak one: backfill, config change, schedule change,
  * pause and resume, import now, a 429, revoked credentials (a failing login) and the fix.
+ *
+ * Issue 11, acceptance 2: with the payload codec on, the history as the server stores it (read
+ * without the codec, by the SDK and by `temporal workflow show`) holds no field name, Look
+ * reference or failure message in readable form either; every payload but the search attributes is
+ * encrypted (test/integration/api/codec-endpoint.test.ts shows the CLI decoding them through the
+ * API's codec endpoint).
  *
  * Datapoint values are made unmistakable (seven-digit numbers no id, count or timestamp in a
  * history could contain by accident), so a match would be a real leak. With
@@ -92,16 +110,30 @@ describe('workflow history', () => {
     await eventuallyStatus(stack, metric.id, (s) => s.state === 'active' && s.lastImport?.succeeded === true);
     await collect();
 
-    const history = historyText(await handle.fetchHistory());
+    const stored = await handle.fetchHistory();
+    const history = historyText(await decodePayloads(stored, createEncryptionCodec(parsePayloadKeys(stack.payloadKeys))));
     // The scan reads the real thing: ids, field names, failure types and messages are all there.
-    const expectedInHistory = [metric.id, 'orders.count', 'LookerCredentialsRejected', 'Looker rejected the client ID', '"rowsRead":40'];
+    const expectedInHistory = [metric.id, 'orders.count', 'LookerCredentialsRejected', 'Looker rejected the client ID', '"rowsRead":40', '"lookId":"1"'];
     expect(expectedInHistory.filter((text) => !history.includes(text))).toEqual([]);
 
     expect(tokens.size).toBeGreaterThanOrEqual(2);
     expect(values.size).toBe(rows.length * 2);
     const secrets = [...tokens, emulatorCredentials.clientSecret, revokedSecret];
+    const leakedValues = (text: string) => [...values].filter((value) => new RegExp(`(?<![0-9.])${value.replace('.', '\\.')}(?![0-9])`).test(text));
     expect(secrets.filter((secret) => history.includes(secret))).toEqual([]);
-    expect([...values].filter((value) => new RegExp(`(?<![0-9.])${value.replace('.', '\\.')}(?![0-9])`).test(history))).toEqual([]);
+    expect(leakedValues(history)).toEqual([]);
+
+    // Without the codec: what the server stores and `temporal workflow show` prints.
+    const readable = ['orders.count', 'orders.total_revenue', 'orders.created_date', 'lookId', 'Looker rejected the client ID', 'rowsRead', ...secrets];
+    expect(unencryptedPayloads(stored)).toEqual([]);
+    const raw = historyText(stored);
+    expect(readable.filter((text) => raw.includes(text))).toEqual([]);
+    expect(leakedValues(raw)).toEqual([]);
+    const show = ['workflow', 'show', '--address', env.address, '--namespace', 'default', '--workflow-id', metric.workflowId];
+    for (const output of [await temporalCli(show), await temporalCli([...show, '--output', 'json'])]) {
+      expect(readable.filter((text) => output.includes(text))).toEqual([]);
+      expect(leakedValues(output)).toEqual([]);
+    }
 
     const { runId } = await handle.describe();
     await maybeRecordHistory(env.address, 'metric-import-lifecycle', metric.workflowId, runId);
@@ -139,4 +171,31 @@ function historyText(history: unknown): string {
   };
   walk(history);
   return out.join('\n');
+}
+
+const isPayload = (value: object): value is { metadata: Record<string, Uint8Array>; data?: Uint8Array } =>
+  'metadata' in value && typeof value.metadata === 'object' && value.metadata !== null && 'encoding' in value.metadata;
+const encodingOf = (payload: { metadata: Record<string, Uint8Array> }) => Buffer.from(payload.metadata.encoding ?? []).toString('utf8');
+
+/** A copy of `value` with every encrypted payload decoded by `codec`, as a worker would see it. */
+async function decodePayloads(value: unknown, codec: PayloadCodec): Promise<unknown> {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value;
+  if ('low' in value && 'high' in value && 'unsigned' in value) return value;
+  if (isPayload(value) && encodingOf(value) === encryptedEncoding) return (await codec.decode([value]))[0];
+  if (Array.isArray(value)) return Promise.all(value.map((item) => decodePayloads(item, codec)));
+  const entries = await Promise.all(Object.entries(value).map(async ([key, child]) => [key, await decodePayloads(child, codec)] as const));
+  return Object.fromEntries(entries);
+}
+
+/**
+ * Where the history holds a payload in readable form. Two kinds must be: search attributes (the
+ * server indexes them) and the SDK core's own marker bookkeeping (a local activity's sequence number,
+ * type and times; a patch id), which core writes without the codec. The local activity's result
+ * beside it is encrypted.
+ */
+function unencryptedPayloads(value: unknown, at = ''): string[] {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return [];
+  if (at.endsWith('.searchAttributes.indexedFields') || /\.markerRecordedEventAttributes\.details\.(data|patch-data)$/.test(at)) return [];
+  if (isPayload(value)) return encodingOf(value) === encryptedEncoding ? [] : [`${at} (${encodingOf(value)})`];
+  return Object.entries(value).flatMap(([key, child]) => unencryptedPayloads(child, `${at}.${key}`));
 }

@@ -36,6 +36,7 @@ describe('a worker killed in the middle of an import', () => {
         ...process.env,
         DATABASE_URL: stack.services.settings.databaseUrl,
         ENCRYPTION_KEYS: encryptionKeys,
+        TEMPORAL_PAYLOAD_KEYS: stack.payloadKeys,
         TEMPORAL_ADDRESS: inject('temporalAddress'),
         TEMPORAL_NAMESPACE: 'default',
         LOOKER_ALLOWED_HOSTS: `127.0.0.1:${stack.emulator.port}`,

@@ -1,10 +1,11 @@
 // A worker in its own OS process, wired exactly like `src/cli/worker.ts` (same services, activities
 // and worker factory) but on the task queue the test gives it, so a test can SIGKILL it mid-import.
-// Settings come from the environment: DATABASE_URL, ENCRYPTION_KEYS, TEMPORAL_ADDRESS,
+// Settings come from the environment: DATABASE_URL, ENCRYPTION_KEYS, TEMPORAL_PAYLOAD_KEYS, TEMPORAL_ADDRESS,
 // TEMPORAL_NAMESPACE, LOOKER_ALLOWED_HOSTS, TASK_QUEUE, and optionally LOOKER_LEASE_SECONDS.
 import { createLogger } from '../../../src/logger';
 import { activitiesFor, createServices } from '../../../src/runtime/services';
 import { connectWorkerConnection } from '../../../src/temporal/connection';
+import { parsePayloadKeys } from '../../../src/temporal/payload-codec';
 import { createMetricWorker } from '../../../src/temporal/worker';
 
 function setting(name: string): string {
@@ -28,7 +29,14 @@ async function main(): Promise<void> {
   const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
   const connection = await connectWorkerConnection({ address: setting('TEMPORAL_ADDRESS'), namespace }, logger);
   try {
-    const worker = await createMetricWorker({ connection, namespace, activities: activitiesFor(services), logger, taskQueue: setting('TASK_QUEUE') });
+    const worker = await createMetricWorker({
+      connection,
+      namespace,
+      activities: activitiesFor(services),
+      logger,
+      taskQueue: setting('TASK_QUEUE'),
+      payloadKeys: parsePayloadKeys(setting('TEMPORAL_PAYLOAD_KEYS')),
+    });
     // The parent waits for this line before it starts work for the worker.
     process.stdout.write('worker-ready\n');
     await worker.run();

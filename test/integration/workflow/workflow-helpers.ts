@@ -12,7 +12,9 @@ import { getStatus } from '../../../src/shared/messages';
 import { ImportStateKey, IntegrationIdKey, MetricIdKey, WorkspaceIdKey } from '../../../src/shared/search-attributes';
 import type { MetricStatus } from '../../../src/shared/types';
 import { eventually } from '../../helpers/eventually';
-import { emulatorCredentials, startTestStack, type TestStack } from '../../helpers/test-stack';
+import { emulatorCredentials, startTestStack, testPayloadKeys, type TestStack } from '../../helpers/test-stack';
+import { createDataConverter } from '../../../src/temporal/data-converter';
+import { parsePayloadKeys } from '../../../src/temporal/payload-codec';
 import { installRuntimeLogger } from '../../../src/temporal/runtime-logger';
 import { importTimeAhead, testNow } from '../../helpers/test-clock';
 
@@ -26,14 +28,16 @@ export function testLogger(): Logger {
  * The time-skipping test server, with our search attributes registered. Unlike the dev server it
  * takes no `--search-attribute` flags, but it does implement the operator service's
  * AddSearchAttributes, so the workflow and the gateway run unchanged (typed search attributes on
- * start, upserts of ImportState) instead of through a test-only code path.
+ * start, upserts of ImportState) instead of through a test-only code path. Its client encrypts
+ * payloads with `payloadKeys` (TEMPORAL_PAYLOAD_KEYS), like the service's.
  */
-export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+export async function createTimeSkippingEnv(payloadKeys: string): Promise<TestWorkflowEnvironment> {
   // The SDK's own logs (bundling, activity retries) go where the service's go: nowhere unless
   // TEST_LOG_LEVEL is set. Must happen before the environment creates the runtime.
   installRuntimeLogger(testLogger());
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: inject('temporalTestServerPath') } },
+    client: { dataConverter: createDataConverter(parsePayloadKeys(payloadKeys)) },
   });
   // The server starts at the real "now"; TEST_START_AT moves it to the suite's start.
   await skipTo(env, new Date(testNow()));
@@ -52,11 +56,15 @@ export interface TimeSkippingStack {
 
 /** The whole service on a fresh time-skipping environment, seeded with the emulator's test Looks. */
 export async function startTimeSkippingStack(options: Parameters<typeof startTestStack>[0] = {}): Promise<TimeSkippingStack> {
-  const env = await createTimeSkippingEnv();
+  // The keys exist before the environment, whose client is created with them. A recorded history
+  // must be readable by the replay test, so recording uses the committed replay key.
+  const payloadKeys = options.payloadKeys ?? (process.env.RECORD_REPLAY_HISTORY === '1' ? replayPayloadKeys : testPayloadKeys());
+  const env = await createTimeSkippingEnv(payloadKeys);
   const stack = await startTestStack({
     temporal: { client: env.client, connection: env.nativeConnection, now: () => env.currentTimeMs() },
     seed: 'test',
     ...options,
+    payloadKeys,
   });
   return { env, stack };
 }
@@ -235,6 +243,12 @@ export async function skipTo(env: TestWorkflowEnvironment, target: Date): Promis
   const now = await env.currentTimeMs();
   if (target.getTime() > now) await env.sleep(target.getTime() - now);
 }
+
+/**
+ * TEMPORAL_PAYLOAD_KEYS of the workflows whose histories are recorded for the replay test. A test
+ * key, public on purpose: the replay test needs it to decrypt the committed histories.
+ */
+export const replayPayloadKeys = 'replay1:1NOtFtDvGIxYX60O/IqhplrKxCbKEr7IgF8LE4VkGq8=';
 
 /** Where replay histories live (committed; `replay.test.ts` runs each against the current code). */
 export const replayHistoriesDir = fileURLToPath(new URL('../../replay/histories/', import.meta.url));
