@@ -1,10 +1,9 @@
 import { sql } from 'drizzle-orm';
-import { requireSetting, type Config } from '../config/env';
+import { defaultRateLimitSettings, requireSetting, type Config } from '../config/env';
 import type { Dispatcher } from 'undici';
 import { createActivities } from '../activities';
 import type { ApiDeps } from '../api/deps';
-import { createRateLimiter, type RateLimiter } from '../api/rate-limit';
-import { defaultLookerChecksPerMinute } from '../config/env';
+import { createRateLimits, type RateLimits } from '../api/rate-limit';
 import { createSecretBox, parseEncryptionKeys, type SecretBox } from '../crypto/secret-box';
 import { createDatabase, type Database } from '../db/client';
 import { createGuardedDispatcher } from '../looker/address-guard';
@@ -92,8 +91,10 @@ export function apiDepsFor(
     temporalUiUrl?: string;
     temporalNamespace: string;
     adminToken?: string;
-    /** LOOKER_CHECKS_PER_MINUTE's limiter; the default is the setting's default. */
-    lookerCheckLimiter?: RateLimiter;
+    /** The limits from the configuration (rateLimitsFrom); the settings' defaults otherwise. */
+    rateLimits?: RateLimits;
+    /** TRUST_PROXY_HOPS; 0 by default (X-Forwarded-For ignored). */
+    trustProxyHops?: number;
     consoleLocalSignIn?: ApiDeps['consoleLocalSignIn'];
   },
 ): ApiDeps {
@@ -107,7 +108,8 @@ export function apiDepsFor(
     temporalUiUrl: extra.temporalUiUrl,
     temporalNamespace: extra.temporalNamespace,
     adminToken: extra.adminToken,
-    lookerCheckLimiter: extra.lookerCheckLimiter ?? createRateLimiter({ perMinute: defaultLookerChecksPerMinute }),
+    rateLimits: extra.rateLimits ?? createRateLimits(defaultRateLimitSettings),
+    trustProxyHops: extra.trustProxyHops ?? 0,
     consoleLocalSignIn: extra.consoleLocalSignIn,
     probes: {
       postgres: async () => {
@@ -143,6 +145,19 @@ export function serviceSettingsFrom(
     lookerMaxRows: config.LOOKER_MAX_ROWS,
     lookerTimeoutSeconds: config.LOOKER_TIMEOUT_SECONDS,
     logger,
+  };
+}
+
+/** The API's abuse limits from the configuration. */
+export function rateLimitsFrom(config: Config): { rateLimits: RateLimits; trustProxyHops: number } {
+  return {
+    rateLimits: createRateLimits({
+      perAddress: config.RATE_LIMIT_PER_ADDRESS,
+      perKey: config.RATE_LIMIT_PER_KEY,
+      admin: config.ADMIN_RATE_LIMIT,
+      lookerChecks: config.LOOKER_CHECKS_PER_MINUTE,
+    }),
+    trustProxyHops: config.TRUST_PROXY_HOPS,
   };
 }
 

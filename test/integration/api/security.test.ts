@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../../src/api/app';
-import { createRateLimiter } from '../../../src/api/rate-limit';
+import { createRateLimits } from '../../../src/api/rate-limit';
 import { encodeCursor } from '../../../src/api/pagination';
 import { generateApiKey } from '../../../src/crypto/api-keys';
 import type { Db } from '../../../src/db/client';
@@ -118,7 +118,7 @@ describe('security: what a hostile tenant or a stray request gets', () => {
   describe('rate limit on Looker credential checks, per API key', () => {
     it('the (N+1)th check within the window gets a 429 problem with Retry-After; another key is unaffected; create and update share the budget', async () => {
       let nowMs = 0;
-      const app = appWith({ lookerCheckLimiter: createRateLimiter({ perMinute: 3, now: () => nowMs }) });
+      const app = appWith({ rateLimits: createRateLimits({ perAddress: 1000, perKey: 1000, admin: 1000, lookerChecks: 3 }, () => nowMs) });
       const key = api.stack.apiKey;
       const other = (await createApiKey(api.stack.services.database.db, api.stack.workspaceId, 'rate limit: other key')).key;
       const check = { apiEndpoint: api.stack.emulator.url, ...emulatorCredentials };

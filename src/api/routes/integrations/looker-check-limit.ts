@@ -7,5 +7,5 @@ import { rateLimitedPerKey } from '../../rate-limit';
  * All such routes share one budget per key, so switching between them gains nothing.
  */
 export function withLookerCheckLimit<R extends RouteConfig>(route: R, deps: ApiDeps): R {
-  return { ...route, middleware: [rateLimitedPerKey(deps.lookerCheckLimiter, deps.logger, 'Looker credential checks')] };
+  return { ...route, middleware: [rateLimitedPerKey(deps.rateLimits.lookerChecks, deps.logger, 'Looker credential checks')] };
 }
