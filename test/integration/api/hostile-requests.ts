@@ -65,7 +65,7 @@ export function operationsOf(document: OpenApiDocument): Operation[] {
     Object.entries(methods).map(([method, operation]) => ({
       method: method.toUpperCase(),
       path,
-      parameters: (operation.parameters ?? []) as Operation['parameters'],
+      parameters: (operation.parameters ?? []),
       body: resolve(document, operation.requestBody?.content['application/json']?.schema),
     })),
   );
@@ -217,7 +217,7 @@ interface GeneratedBody {
 
 function bodyArbitrary(schema: JsonSchema | undefined, pools: Pools): fc.Arbitrary<GeneratedBody> {
   const keys = Object.keys(schema?.properties ?? { name: {} });
-  const base = schema ? objectValue(schema, pools) : fc.constant({} as Record<string, unknown>);
+  const base = schema ? objectValue(schema, pools) : fc.constant({});
   const key = fc.constantFrom(...keys);
   const json = (recipe: string, text: string) => ({ text, contentType: 'application/json', recipe });
   return fc.oneof(
