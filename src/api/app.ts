@@ -84,11 +84,13 @@ export function createApp(deps: ApiDeps): App {
 /** Bodies must be JSON: a form or text body gets 415 rather than a confusing validation error. */
 async function requireJsonBody(c: Context<AppEnv>, next: () => Promise<void>) {
   const hasBody = c.req.header('content-length') !== '0' && (c.req.header('content-length') !== undefined || c.req.header('transfer-encoding') !== undefined);
-  if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && hasBody) {
-    const type = c.req.header('content-type') ?? '';
-    // `application/json` or `application/<x>+json`, parameters allowed; not `application/json-seq`.
-    if (!/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(type)) throw notJson(type);
-    // Malformed JSON is left to the route's validator, which says so; the parse is cached for it.
+  if (!['POST', 'PUT', 'PATCH'].includes(c.req.method)) return next();
+  const type = c.req.header('content-type') ?? '';
+  // `application/json` or `application/<x>+json`, parameters allowed; not `application/json-seq`.
+  const isJson = /^application\/([\w.-]+\+)?json\s*(;|$)/i.test(type);
+  if (hasBody && !isJson) throw notJson(type);
+  if (isJson) {
+    // Malformed or empty JSON is left to the route's validator, which says so; the parse is cached for it.
     const body: unknown = await c.req.json().catch(() => undefined);
     const pointer = pointerToNul(body);
     if (pointer !== undefined) throw ApiError.field('validation_failed', pointer, 'must not contain NUL characters (\\u0000); remove them');

@@ -119,6 +119,15 @@ const hostileJsonValue: fc.Arbitrary<string> = fc.oneof(
   fc.integer({ min: 2, max: 20_000 }).map((depth) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)),
 );
 
+/** Percent-encodes like encodeURIComponent; a lone surrogate (which it refuses) becomes its invalid UTF-8 form. */
+function encode(text: string): string {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    return '%ED%A0%80';
+  }
+}
+
 /** Ids in paths: someone else's, made up, malformed, and the usual traversal and encoding tricks. */
 function idArbitrary(pools: Pools, real: string[]): fc.Arbitrary<string> {
   const tricks = [
@@ -146,7 +155,7 @@ function idArbitrary(pools: Pools, real: string[]): fc.Arbitrary<string> {
     { weight: 2, arbitrary: fc.uuid() },
     { weight: 1, arbitrary: fc.uuid().map((id) => id.toUpperCase()) },
     { weight: 2, arbitrary: fc.constantFrom(...pools.foreignIds) },
-    { weight: 2, arbitrary: hostileString.map((text) => encodeURIComponent(text) || '%20') },
+    { weight: 2, arbitrary: hostileString.map((text) => encode(text) || '%20') },
     ...(real.length > 0 ? [{ weight: 3, arbitrary: fc.constantFrom(...real).map((id) => encodeURIComponent(id)) }] : []),
   );
 }
@@ -218,20 +227,25 @@ interface GeneratedBody {
 function bodyArbitrary(schema: JsonSchema | undefined, pools: Pools): fc.Arbitrary<GeneratedBody> {
   const keys = Object.keys(schema?.properties ?? { name: {} });
   const base = schema ? objectValue(schema, pools) : fc.constant({});
-  const key = fc.constantFrom(...keys);
+  // A field and a hostile raw value for it; an apiEndpoint string must still be unable to name a real host.
+  const endpointValue = fc.oneof(
+    hostileJsonValue.filter((raw) => !raw.startsWith('"')),
+    endpointArbitrary(pools).map((text) => JSON.stringify(text)),
+  );
+  const fieldAndValue = fc.constantFrom(...keys).chain((field) => fc.tuple(fc.constant(field), field === 'apiEndpoint' ? endpointValue : hostileJsonValue));
   const json = (recipe: string, text: string) => ({ text, contentType: 'application/json', recipe });
   return fc.oneof(
     { weight: 4, arbitrary: base.map((value) => json('schema-shaped', JSON.stringify(value))) },
     {
       weight: 4,
-      arbitrary: fc.tuple(base, key, hostileJsonValue).map(([value, field, raw]) => {
+      arbitrary: fc.tuple(base, fieldAndValue).map(([value, [field, raw]]) => {
         const rest = JSON.stringify({ ...value, [field]: undefined }).slice(1);
         return json(`hostile ${field}`, `{${JSON.stringify(field)}:${raw}${rest === '}' ? '' : ','}${rest}`);
       }),
     },
     {
       weight: 2,
-      arbitrary: fc.tuple(base, key, hostileJsonValue).map(([value, field, raw]) =>
+      arbitrary: fc.tuple(base, fieldAndValue).map(([value, [field, raw]]) =>
         json(`duplicate key ${field}`, `{${JSON.stringify(field)}:${raw},${JSON.stringify(value).slice(1, -1) || '"x":1'},${JSON.stringify(field)}:${raw}}`),
       ),
     },
@@ -264,7 +278,7 @@ function queryArbitrary(operation: Operation, pools: Pools): fc.Arbitrary<string
       ),
       { maxLength: 4 },
     )
-    .map((pairs) => (pairs.length === 0 ? '' : `?${pairs.map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('&')}`));
+    .map((pairs) => (pairs.length === 0 ? '' : `?${pairs.map(([name, value]) => `${name}=${encode(value)}`).join('&')}`));
 }
 
 /** Requests for one operation; `useRealIds` lets path ids be the tenant's own (routes whose success changes nothing in the background). */
