@@ -12,7 +12,7 @@ import { registerDocsPage } from './docs-page';
 import type { ApiDeps } from './deps';
 import type { AppEnv } from './env';
 import { ApiError, fieldErrors, problemResponse, type ErrorCode } from './errors';
-import { rateLimitedPerAddress, rateLimitedPerKey } from './rate-limit';
+import { limiterFrom, rateLimitedPerAddress, rateLimitedPerKey } from './rate-limit';
 import { registerRoutes } from './routes';
 
 export type App = OpenAPIHono<AppEnv>;
@@ -44,12 +44,12 @@ export function createApp(deps: ApiDeps): App {
     );
   });
   // Floods are refused before anything is parsed or looked up; the admin routes (token guessing) more strictly.
-  app.use('/v1/*', rateLimitedPerAddress(deps.rateLimits.perAddress, deps.logger, 'requests', deps.trustProxyHops));
-  if (deps.adminToken !== undefined) app.use('/v1/admin/*', rateLimitedPerAddress(deps.rateLimits.admin, deps.logger, 'admin requests', deps.trustProxyHops));
+  app.use('/v1/*', rateLimitedPerAddress(limiterFrom(deps, 'perAddress'), deps.logger, 'requests', deps.trustProxyHops));
+  if (deps.adminToken !== undefined) app.use('/v1/admin/*', rateLimitedPerAddress(limiterFrom(deps, 'admin'), deps.logger, 'admin requests', deps.trustProxyHops));
   app.use('/v1/*', bodyLimit({ maxSize: maxBodyBytes, onError: (c) => problemResponse(c, 'payload_too_large', tooLargeDetail, [tooLargeError]) }));
   app.use('/v1/*', requireJsonBody);
   // Admin routes take the operator's ADMIN_TOKEN instead of a workspace key.
-  app.use('/v1/*', except('/v1/admin/*', apiKeyAuth(deps.db), rateLimitedPerKey(deps.rateLimits.perKey, deps.logger, 'requests')));
+  app.use('/v1/*', except('/v1/admin/*', apiKeyAuth(deps.db), rateLimitedPerKey(limiterFrom(deps, 'perKey'), deps.logger, 'requests')));
   app.use('/v1/admin/*', adminAuth(deps.adminToken));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -64,6 +64,14 @@ export interface RateLimits {
   lookerChecks: RateLimiter;
 }
 
+/**
+ * The limiter `which` of `deps.rateLimits`, looked up at each call, so the app can be built before
+ * its dependencies are complete (tests build it with no dependencies to read its OpenAPI document).
+ */
+export function limiterFrom(deps: { rateLimits: RateLimits }, which: keyof RateLimits): RateLimiter {
+  return { take: (key) => deps.rateLimits[which].take(key) };
+}
+
 /** Calls per minute: RATE_LIMIT_PER_ADDRESS, RATE_LIMIT_PER_KEY, ADMIN_RATE_LIMIT, LOOKER_CHECKS_PER_MINUTE. */
 export type RateLimitSettings = Record<keyof RateLimits, number>;
 
