@@ -13,6 +13,7 @@ import { registerDocsPage } from './docs-page';
 import type { ApiDeps } from './deps';
 import type { AppEnv } from './env';
 import { ApiError, fieldErrors, problemResponse, type ErrorCode } from './errors';
+import { limiterFrom, rateLimitedPerAddress, rateLimitedPerKey } from './rate-limit';
 import { registerRoutes } from './routes';
 
 export type App = OpenAPIHono<AppEnv>;
@@ -43,10 +44,13 @@ export function createApp(deps: ApiDeps): App {
       'request',
     );
   });
+  // Floods are refused before anything is parsed or looked up; the admin routes (token guessing) more strictly.
+  app.use('/v1/*', rateLimitedPerAddress(limiterFrom(deps, 'perAddress'), deps.logger, 'requests', deps.trustProxyHops));
+  if (deps.adminToken !== undefined) app.use('/v1/admin/*', rateLimitedPerAddress(limiterFrom(deps, 'admin'), deps.logger, 'admin requests', deps.trustProxyHops));
   app.use('/v1/*', bodyLimit({ maxSize: maxBodyBytes, onError: (c) => problemResponse(c, 'payload_too_large', tooLargeDetail, [tooLargeError]) }));
   app.use('/v1/*', requireJsonBody);
   // Admin routes take the operator's ADMIN_TOKEN instead of a workspace key.
-  app.use('/v1/*', except('/v1/admin/*', apiKeyAuth(deps.db)));
+  app.use('/v1/*', except('/v1/admin/*', apiKeyAuth(deps.db), rateLimitedPerKey(limiterFrom(deps, 'perKey'), deps.logger, 'requests')));
   app.use('/v1/admin/*', adminAuth(deps.adminToken));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
@@ -83,14 +87,41 @@ export function createApp(deps: ApiDeps): App {
 /** Bodies must be JSON: a form or text body gets 415 rather than a confusing validation error. */
 async function requireJsonBody(c: Context<AppEnv>, next: () => Promise<void>) {
   const hasBody = c.req.header('content-length') !== '0' && (c.req.header('content-length') !== undefined || c.req.header('transfer-encoding') !== undefined);
-  if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && hasBody) {
-    const type = c.req.header('content-type') ?? '';
-    if (!/^application\/(.+\+)?json\b/i.test(type)) {
-      throw ApiError.field('unsupported_media_type', '/headers/content-type', `send the body as JSON with "Content-Type: application/json" (got "${type || 'none'}")`);
-    }
+  if (!['POST', 'PUT', 'PATCH'].includes(c.req.method)) return next();
+  const type = c.req.header('content-type') ?? '';
+  // `application/json` or `application/<x>+json`, parameters allowed; not `application/json-seq`.
+  const isJson = /^application\/([\w.-]+\+)?json\s*(;|$)/i.test(type);
+  if (hasBody && !isJson) throw notJson(type);
+  if (isJson) {
+    // Malformed or empty JSON is left to the route's validator, which says so; the parse is cached for it.
+    const body: unknown = await c.req.json().catch(() => undefined);
+    const pointer = pointerToNul(body);
+    if (pointer !== undefined) throw ApiError.field('validation_failed', pointer, 'must not contain NUL characters (\\u0000); remove them');
   }
   await next();
 }
+
+/**
+ * Postgres text cannot hold U+0000, so a NUL anywhere in a body would fail the INSERT with a 500;
+ * the pointer names the first string (or key) that has one. Iterative: bodies may nest deeply.
+ */
+function pointerToNul(body: unknown): string | undefined {
+  const pending: [unknown, string][] = [[body, '/body']];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [value, pointer] = next;
+    if (typeof value === 'string' && value.includes('\u0000')) return pointer;
+    if (typeof value !== 'object' || value === null) continue;
+    for (const [key, child] of Object.entries(value)) {
+      const childPointer = `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+      if (key.includes('\u0000')) return childPointer;
+      pending.push([child, childPointer]);
+    }
+  }
+  return undefined;
+}
+
+const notJson = (type: string) =>
+  ApiError.field('unsupported_media_type', '/headers/content-type', `send the body as JSON with "Content-Type: application/json" (got "${type || 'none'}")`);
 
 const gatewayCodes: Record<WorkflowGatewayError['kind'], ErrorCode> = {
   not_found: 'conflict',
@@ -107,6 +138,11 @@ function handleError(error: Error, c: Context<AppEnv>, deps: ApiDeps): Response 
       return problemResponse(c, 'validation_failed', 'The body is not valid JSON.', [{ pointer: '/body', message: 'malformed JSON' }]);
     }
     if (error.status === 413) return problemResponse(c, 'payload_too_large', tooLargeDetail, [tooLargeError]);
+    // The JSON validator's own refusal of a body requireJsonBody did not see (e.g. Content-Length: 0 with a text type).
+    if (error.status === 415) {
+      const refusal = notJson(c.req.header('content-type') ?? '');
+      return problemResponse(c, refusal.code, refusal.detail, refusal.errors);
+    }
     return problemResponse(c, error.status === 401 ? 'unauthorized' : 'internal', error.message);
   }
   deps.logger.error({ requestId: c.get('requestId'), err: error }, 'unhandled error');

@@ -5,7 +5,7 @@ import type { LookerClientFactory } from '../looker/client-factory';
 import type { Logger } from '../logger';
 import type { MetricWorkflowGateway } from '../temporal/metric-workflow-gateway';
 import type { CodecEndpointSettings } from './codec-routes';
-import type { RateLimiter } from './rate-limit';
+import type { RateLimits } from './rate-limit';
 
 export interface ApiDeps {
   db: Db;
@@ -23,10 +23,12 @@ export interface ApiDeps {
   /** Enables the admin routes that create workspaces and their first key. */
   adminToken?: string;
   /**
-   * Per API key, for the routes that contact a tenant's Looker host to check credentials (test,
-   * create, update, test saved): each is a probe of an address the tenant chose.
+   * Per address, per API key, for the admin routes, and for the routes that contact a tenant's
+   * Looker host to check credentials (each a probe of an address the tenant chose).
    */
-  lookerCheckLimiter: RateLimiter;
+  rateLimits: RateLimits;
+  /** Proxies in front of the API that append to X-Forwarded-For (TRUST_PROXY_HOPS); 0 = use the socket's address. */
+  trustProxyHops: number;
   /**
    * Local mode only: a one-time link signs the browser in to the demo workspace with this key.
    * Production never sets it.

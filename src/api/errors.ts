@@ -85,27 +85,36 @@ export type Problem = z.infer<typeof ProblemSchema>;
 
 const problemContent = { 'application/problem+json': { schema: ProblemSchema } };
 
-/** Error responses every route may answer; spread into each route's `responses`. */
-export const problemResponses = {
-  400: { description: 'Validation failed', content: problemContent },
-  401: { description: 'Missing or invalid API key', content: problemContent },
-  404: { description: 'Not found in this workspace', content: problemContent },
-  500: { description: 'Internal error', content: problemContent },
-  503: { description: 'Postgres or Temporal unavailable', content: problemContent },
-} as const;
+const retryAfterHeader = { 'Retry-After': { description: 'Seconds until the next call is accepted', schema: { type: 'integer' as const } } };
 
-/** Extra errors of routes that take a JSON body. */
+/** Extra errors of routes that take a JSON body; a body sent to any other route is held to the same limits. */
 export const bodyProblemResponses = {
   413: { description: 'Body larger than the limit', content: problemContent },
   415: { description: 'Body is not JSON', content: problemContent },
 } as const;
 
+/** Error responses every route may answer; spread into each route's `responses`. */
+export const problemResponses = {
+  400: { description: 'Validation failed', content: problemContent },
+  401: { description: 'Missing or invalid API key', content: problemContent },
+  404: { description: 'Not found in this workspace', content: problemContent },
+  ...bodyProblemResponses,
+  429: {
+    description: 'Too many requests from this address or with this API key; retry after the Retry-After header (seconds)',
+    headers: retryAfterHeader,
+    content: problemContent,
+  },
+  500: { description: 'Internal error', content: problemContent },
+  503: { description: 'Postgres or Temporal unavailable', content: problemContent },
+} as const;
+
+
 export const conflictResponse = { 409: { description: 'Conflicts with the current state', content: problemContent } } as const;
-/** Routes that reach a tenant's Looker host to check credentials are rate-limited per API key. */
+/** Routes that reach a tenant's Looker host to check credentials have a stricter per-key limit of their own. */
 export const rateLimitedResponse = {
   429: {
-    description: 'Too many calls of this kind with this API key; retry after the Retry-After header (seconds)',
-    headers: { 'Retry-After': { description: 'Seconds until the next call is accepted', schema: { type: 'integer' as const } } },
+    description: 'Too many calls of this kind with this API key (or requests from this address); retry after the Retry-After header (seconds)',
+    headers: retryAfterHeader,
     content: problemContent,
   },
 } as const;

@@ -6,6 +6,7 @@ import { ApiError, type ErrorCode } from './errors';
 export const lookerFailureKinds = [
   'invalid_endpoint',
   'address_refused',
+  'host_not_found',
   'unreachable',
   'not_looker',
   'credentials_rejected',
@@ -43,7 +44,11 @@ interface FailureContext {
   logger?: Logger;
 }
 
-/** DNS answered that the name does not exist: a typo people need to see, unlike other network errors. */
+/**
+ * DNS answered that the name does not exist (getaddrinfo's EAI_NONAME and EAI_NODATA both surface
+ * as ENOTFOUND): a typo people need to see, unlike other network errors. EAI_AGAIN (the resolver
+ * itself failed) is not in the set: that is an outage, not the user's input.
+ */
 const unresolvableCodes = new Set(['ENOTFOUND']);
 
 /**
@@ -55,7 +60,7 @@ const unresolvableCodes = new Set(['ENOTFOUND']);
  */
 export function describeLookerFailure(error: unknown, context: FailureContext = {}): LookerFailure | undefined {
   const failure = classify(error, context);
-  if (failure && (failure.kind === 'address_refused' || failure.kind === 'unreachable')) {
+  if (failure && (failure.kind === 'address_refused' || failure.kind === 'host_not_found' || failure.kind === 'unreachable')) {
     context.logger?.info({ apiEndpoint: context.apiEndpoint, outcome: failure.kind, ...networkDetails(error) }, 'Looker endpoint not reachable');
   }
   return failure;
@@ -89,13 +94,19 @@ function classify(error: unknown, context: FailureContext): LookerFailure | unde
   }
 }
 
+/**
+ * Nothing answered. A name DNS says does not exist is the user's input (a typo), so it is a 422 on
+ * the field like any other bad input; a host that resolves but does not answer may be an outage of
+ * theirs or ours, so it stays a 503 (retry later).
+ */
 function unreachable(error: LookerError, apiEndpoint: string | undefined): LookerFailure {
-  const where = apiEndpoint ? ` at ${apiEndpoint}` : '';
   const host = apiEndpoint ? hostOf(apiEndpoint) : undefined;
-  const message =
-    error.details.networkCode !== undefined && unresolvableCodes.has(error.details.networkCode)
-      ? `The host name${host ? ` ${host}` : ''} does not resolve: check it for typos (Admin → Platform → API shows the API Host URL).`
-      : `No server answered${where}: check the host and port (Admin → Platform → API shows the API Host URL) and that this service can reach it through firewalls.`;
+  if (error.details.networkCode !== undefined && unresolvableCodes.has(error.details.networkCode)) {
+    const message = `Host not found: ${host ? `the host name ${host}` : 'the host name'} does not exist in DNS; check the spelling (Admin → Platform → API shows the API Host URL).`;
+    return { kind: 'host_not_found', code: 'looker_rejected', field: 'apiEndpoint', message };
+  }
+  const where = apiEndpoint ? ` at ${apiEndpoint}` : '';
+  const message = `No server answered${where}: check the host and port (Admin → Platform → API shows the API Host URL) and that this service can reach it through firewalls.`;
   return { kind: 'unreachable', code: 'upstream_unavailable', field: 'apiEndpoint', message };
 }
 

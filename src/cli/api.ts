@@ -1,9 +1,8 @@
 import { createApp } from '../api/app';
-import { createRateLimiter } from '../api/rate-limit';
 import { loadConfig } from '../config/env';
 import { createLogger } from '../logger';
-import { startApiServer } from '../runtime/api-server';
-import { apiDepsFor, codecEndpointFrom, createServices, serviceSettingsFrom, temporalSettingsFrom } from '../runtime/services';
+import { httpTimeoutsFrom, startApiServer } from '../runtime/api-server';
+import { apiDepsFor, codecEndpointFrom, createServices, rateLimitsFrom, serviceSettingsFrom, temporalSettingsFrom } from '../runtime/services';
 import { connectTemporalClient } from '../temporal/connection';
 import { createMetricWorkflowGateway } from '../temporal/metric-workflow-gateway';
 import { runMain, shutdownSignal } from './run-main';
@@ -22,10 +21,10 @@ runMain(async () => {
       temporalNamespace: config.TEMPORAL_NAMESPACE,
       adminToken: config.ADMIN_TOKEN,
       codecEndpoint: codecEndpointFrom(config.CODEC_TOKEN, temporalSettings.payloadKeys, config.TEMPORAL_UI_URL),
-      lookerCheckLimiter: createRateLimiter({ perMinute: config.LOOKER_CHECKS_PER_MINUTE }),
+      ...rateLimitsFrom(config),
     }),
   );
-  const server = await startApiServer(app, { host: config.HOST, port: config.PORT });
+  const server = await startApiServer(app, { host: config.HOST, port: config.PORT, ...httpTimeoutsFrom(config) });
   logger.info({ url: server.url }, 'API listening');
   await shutdownSignal();
   await server.close();

@@ -2,12 +2,15 @@ import { z } from 'zod';
 import { looksLikeApiKey } from '../crypto/api-keys';
 import { parseHostEntry } from '../looker/api-endpoint';
 
-/** Credential checks (test, create, update) per API key and minute, per API process. */
-export const defaultLookerChecksPerMinute = 10;
 /** A backfill may use a shared Look result at most this old (docs/workflow.md, "Shared Look runs"). */
 export const defaultSharedResultMaxAgeSeconds = 300;
 /** Lease of a query slot or a shared run, renewed every third of it: a killed worker's frees this much later. */
 export const defaultLookerLeaseSeconds = 20;
+
+/** Calls per minute and API process for each abuse limit (docs/security.md#rate-limits). */
+export const defaultRateLimitSettings = { perAddress: 1200, perKey: 600, admin: 10, lookerChecks: 10 } as const;
+
+const perMinute = (fallback: number) => z.coerce.number().int().min(1).max(100_000).default(fallback);
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
@@ -69,14 +72,25 @@ export const configSchema = z.object({
     .refine(looksLikeApiKey, 'must be a key in the generated format, mi_live_ and 43 base64url characters; unset it to use the generated key')
     .optional(),
   LOOKER_ALLOWED_HOSTS: hostList.default([]),
-  LOOKER_CHECKS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(defaultLookerChecksPerMinute),
+  // Calls per minute and process (docs/security.md#rate-limits).
+  LOOKER_CHECKS_PER_MINUTE: perMinute(defaultRateLimitSettings.lookerChecks),
+  RATE_LIMIT_PER_ADDRESS: perMinute(defaultRateLimitSettings.perAddress),
+  RATE_LIMIT_PER_KEY: perMinute(defaultRateLimitSettings.perKey),
+  ADMIN_RATE_LIMIT: perMinute(defaultRateLimitSettings.admin),
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  // A slow client cannot hold a connection: the headers, then the whole request, must arrive in time.
+  HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
+  HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   LOOKER_MAX_ROWS: z.coerce.number().int().min(1).max(5_000_000).default(1_000_000),
   LOOKER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   LOOKER_SHARED_RESULT_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(3600).default(defaultSharedResultMaxAgeSeconds),
   LOOKER_LEASE_SECONDS: z.coerce.number().int().min(3).max(600).default(defaultLookerLeaseSeconds),
   LOOKER_EMULATOR_PORT: port(9999),
   DATA_DIR: z.string().min(1).optional(),
-});
+}).refine((config) => config.HTTP_HEADERS_TIMEOUT_SECONDS <= config.HTTP_REQUEST_TIMEOUT_SECONDS, {
+    path: ['HTTP_HEADERS_TIMEOUT_SECONDS'],
+    message: 'must not exceed HTTP_REQUEST_TIMEOUT_SECONDS (the headers are part of the request)',
+  });
 
 export type Config = z.infer<typeof configSchema>;
 

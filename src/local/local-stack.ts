@@ -3,13 +3,12 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import { createApp } from '../api/app';
-import { createRateLimiter } from '../api/rate-limit';
 import { type Config } from '../config/env';
 import { runMigrations } from '../db/migrate';
 import type { Logger } from '../logger';
 import { startLookerEmulator, type LookerEmulator } from '../looker-emulator';
-import { startApiServer, type ApiServer } from '../runtime/api-server';
-import { activitiesFor, apiDepsFor, codecEndpointFrom, createServices, serviceSettingsFrom, temporalSettingsFrom, type Services } from '../runtime/services';
+import { httpTimeoutsFrom, startApiServer, type ApiServer } from '../runtime/api-server';
+import { activitiesFor, apiDepsFor, codecEndpointFrom, createServices, rateLimitsFrom, serviceSettingsFrom, temporalSettingsFrom, type Services } from '../runtime/services';
 import { findOrInstallTemporalBinary } from '../temporal/binaries';
 import { connectTemporalClient, connectWorkerConnection } from '../temporal/connection';
 import { createMetricWorkflowGateway } from '../temporal/metric-workflow-gateway';
@@ -148,10 +147,10 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
         temporalNamespace: config.TEMPORAL_NAMESPACE,
         adminToken: config.ADMIN_TOKEN,
         codecEndpoint: codecEndpointFrom(codecToken, temporalSettings.payloadKeys, temporalUiUrl),
-        lookerCheckLimiter: createRateLimiter({ perMinute: config.LOOKER_CHECKS_PER_MINUTE }),
+        ...rateLimitsFrom(config),
       }),
     );
-    const server: ApiServer = await startApiServer(app, { host: config.HOST, port: config.PORT });
+    const server: ApiServer = await startApiServer(app, { host: config.HOST, port: config.PORT, ...httpTimeoutsFrom(config) });
     onStop('api server', () => server.close());
 
     return {

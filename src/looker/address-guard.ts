@@ -11,7 +11,8 @@
  * - literal IP hosts never reach a lookup, so they are checked before connecting. URL parsing has
  *   already normalised forms such as `2130706433` or `0x7f.1` to `127.0.0.1`;
  * - hosts listed in LOOKER_ALLOWED_HOSTS (`host` or `host:port`) skip the check, for Looker
- *   instances on private networks.
+ *   instances on private networks;
+ * - names under `.invalid` (RFC 6761) fail with ENOTFOUND without a DNS query.
  *
  * Redirects: the returned Agent has no redirect interceptor and undici's `request` does not follow
  * redirects, so a 3xx is returned to the caller (the Looker client treats it as an error). Never
@@ -19,7 +20,7 @@
  * allow-list decision made for the original host.
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import { isIP, type LookupFunction } from 'node:net';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { Agent, buildConnector, type Dispatcher } from 'undici';
 import { createHostMatcher } from './api-endpoint';
 
@@ -64,7 +65,7 @@ function hostEntry(host: string): string {
 /** An undici Agent that refuses to connect to non-public addresses unless the host is allow-listed. */
 export function createGuardedDispatcher(options: GuardedDispatcherOptions = {}): Dispatcher {
   const isAllowListed = createHostMatcher(options.allowedHosts ?? []);
-  const resolve = options.lookup ?? dnsLookup;
+  const resolve = answeringInvalidNames(options.lookup ?? dnsLookup);
   const timeout = options.connectTimeoutMs ?? 10_000;
   const connectUnchecked = buildConnector({ timeout, lookup: resolve });
   const connectChecked = buildConnector({ timeout, lookup: createGuardedLookup(resolve) });
@@ -104,6 +105,18 @@ export function createGuardedLookup(resolve: LookupFunction): LookupFunction {
   };
 }
 
+/**
+ * RFC 6761 §6.4: names under `.invalid` never exist, and name resolution libraries should answer
+ * so at once instead of asking DNS. glibc asks anyway; this keeps such lookups off the network (the
+ * tests' unresolvable hosts rely on it) and answers like DNS would, ENOTFOUND.
+ */
+function answeringInvalidNames(resolve: LookupFunction): LookupFunction {
+  return (hostname, options, callback) => {
+    if (/(^|\.)invalid\.?$/i.test(hostname)) process.nextTick(callback, noAddressError(hostname), []);
+    else resolve(hostname, options, callback);
+  };
+}
+
 function firstRefusal(hostname: string, addresses: readonly LookupAddress[]): AddressRefusedError | undefined {
   for (const { address } of addresses) {
     const range = isForbiddenAddress(address);
@@ -128,63 +141,70 @@ function answerInRequestedShape(
 }
 
 /* ------------------------------------------------------------------------------------------------
- * Address classification
+ * Address classification: Node's net.BlockList does the parsing and the subnet arithmetic; this
+ * table only says which ranges are not public and what to call them in the log.
  * ---------------------------------------------------------------------------------------------- */
 
-interface Range {
-  prefix: number;
+type Subnet = readonly [network: string, prefix: number];
+interface NamedRange {
   name: string;
-  /** For IPv6 ranges that carry an IPv4 address: classify that one instead (public inside = public). */
-  embedsIPv4?: (hextets: number[]) => number;
+  list: BlockList;
 }
-interface IPv4Range extends Range { network: number }
-interface IPv6Range extends Range { network: number[] }
 
 // Most specific first: the first matching range names the refusal.
-const IPV4_RANGES: IPv4Range[] = [
-  v4('169.254.169.254', 32, 'cloud metadata'), // AWS, GCP, Azure, OpenStack…
-  v4('169.254.170.2', 32, 'cloud metadata'), // AWS ECS task metadata
-  v4('100.100.100.200', 32, 'cloud metadata'), // Alibaba Cloud
-  v4('0.0.0.0', 8, 'unspecified'), // Linux connects 0.0.0.0 to the local host
-  v4('10.0.0.0', 8, 'private (RFC 1918)'),
-  v4('100.64.0.0', 10, 'carrier-grade NAT'),
-  v4('127.0.0.0', 8, 'loopback'),
-  v4('169.254.0.0', 16, 'link-local'),
-  v4('172.16.0.0', 12, 'private (RFC 1918)'),
-  v4('192.0.0.0', 24, 'reserved (IETF protocol assignments)'),
-  v4('192.0.2.0', 24, 'documentation'),
-  v4('192.88.99.0', 24, 'reserved (6to4 relay anycast)'),
-  v4('192.168.0.0', 16, 'private (RFC 1918)'),
-  v4('198.18.0.0', 15, 'benchmarking'),
-  v4('198.51.100.0', 24, 'documentation'),
-  v4('203.0.113.0', 24, 'documentation'),
-  v4('224.0.0.0', 4, 'multicast'),
-  v4('240.0.0.0', 4, 'reserved'), // includes broadcast 255.255.255.255
+const IPV4_RANGES: readonly (readonly [name: string, subnets: readonly Subnet[]])[] = [
+  // AWS, GCP, Azure, OpenStack…; AWS ECS task metadata; Alibaba Cloud.
+  ['cloud metadata', [['169.254.169.254', 32], ['169.254.170.2', 32], ['100.100.100.200', 32]]],
+  ['unspecified', [['0.0.0.0', 8]]], // Linux connects 0.0.0.0 to the local host
+  ['private (RFC 1918)', [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16]]],
+  ['carrier-grade NAT', [['100.64.0.0', 10]]],
+  ['loopback', [['127.0.0.0', 8]]],
+  ['link-local', [['169.254.0.0', 16]]],
+  ['reserved (IETF protocol assignments)', [['192.0.0.0', 24]]],
+  ['documentation', [['192.0.2.0', 24], ['198.51.100.0', 24], ['203.0.113.0', 24]]],
+  ['reserved (6to4 relay anycast)', [['192.88.99.0', 24]]],
+  ['benchmarking', [['198.18.0.0', 15]]],
+  ['multicast', [['224.0.0.0', 4]]],
+  ['reserved', [['240.0.0.0', 4]]], // includes broadcast 255.255.255.255
 ];
 
-const lastTwoHextets = (h: number[]): number => (((h[6] ?? 0) << 16) | (h[7] ?? 0)) >>> 0;
-const sixToFourHextets = (h: number[]): number => (((h[1] ?? 0) << 16) | (h[2] ?? 0)) >>> 0;
-
-const IPV6_RANGES: IPv6Range[] = [
-  v6('::', 128, 'unspecified'),
-  v6('::1', 128, 'loopback'),
-  v6('fd00:ec2::254', 128, 'cloud metadata'), // AWS IPv6 metadata endpoint
-  v6('::ffff:0:0', 96, 'IPv4-mapped', lastTwoHextets),
-  v6('::', 96, 'reserved (IPv4-compatible)'),
-  v6('64:ff9b::', 96, 'NAT64', lastTwoHextets),
-  v6('64:ff9b:1::', 48, 'NAT64 (local-use)'),
-  v6('100::', 64, 'reserved (discard-only)'),
-  v6('2001:db8::', 32, 'documentation'),
-  v6('2001::', 23, 'reserved (IETF protocol assignments)'),
-  v6('2002::', 16, '6to4', sixToFourHextets),
-  v6('3fff::', 20, 'documentation'),
-  v6('fc00::', 7, 'unique local (fc00::/7)'),
-  v6('fe80::', 10, 'link-local'),
-  v6('fec0::', 10, 'site-local (deprecated)'),
-  v6('ff00::', 8, 'multicast'),
+/**
+ * IPv6 forms that carry an IPv4 address are classified by that address (public inside = public):
+ * each non-public IPv4 range above is also refused inside them, under the same name.
+ */
+const IPV4_CARRIERS: readonly { name: string; embed: (network: string, prefix: number) => Subnet }[] = [
+  { name: 'IPv4-mapped', embed: (network, prefix) => [`::ffff:${network}`, 96 + prefix] },
+  { name: 'NAT64', embed: (network, prefix) => [`64:ff9b::${network}`, 96 + prefix] },
+  // 2002:AABB:CCDD::/48 carries A.B.C.D in its second and third groups.
+  { name: '6to4', embed: (network, prefix) => [`2002:${ipv4AsGroups(network)}::`, 16 + prefix] },
 ];
-/** Only 2000::/3 is allocated as global unicast; anything else outside the table above is reserved. */
-const GLOBAL_UNICAST = v6('2000::', 3, 'global unicast');
+
+const IPV6_RANGES: readonly (readonly [name: string, subnets: readonly Subnet[]])[] = [
+  ['unspecified', [['::', 128]]],
+  ['loopback', [['::1', 128]]],
+  ['cloud metadata', [['fd00:ec2::254', 128]]], // AWS IPv6 metadata endpoint
+  ...IPV4_CARRIERS.flatMap(({ name, embed }) =>
+    IPV4_RANGES.map(([inner, subnets]) => [`${name} ${inner}`, subnets.map(([network, prefix]) => embed(network, prefix))] as const),
+  ),
+  ['reserved (IPv4-compatible)', [['::', 96]]],
+  ['NAT64 (local-use)', [['64:ff9b:1::', 48]]],
+  ['reserved (discard-only)', [['100::', 64]]],
+  ['documentation', [['2001:db8::', 32], ['3fff::', 20]]],
+  ['reserved (IETF protocol assignments)', [['2001::', 23]]],
+  ['unique local (fc00::/7)', [['fc00::', 7]]],
+  ['link-local', [['fe80::', 10]]],
+  ['site-local (deprecated)', [['fec0::', 10]]],
+  ['multicast', [['ff00::', 8]]],
+];
+
+/**
+ * Only 2000::/3 is allocated as global unicast; the IPv4 carriers outside it are public when the
+ * IPv4 address inside is (the non-public ones matched above). Anything else is reserved.
+ */
+const PUBLIC_IPV6 = blockList([['2000::', 3], ['::ffff:0:0', 96], ['64:ff9b::', 96]], 'ipv6');
+
+const ipv4Ranges = namedRanges(IPV4_RANGES, 'ipv4');
+const ipv6Ranges = namedRanges(IPV6_RANGES, 'ipv6');
 
 /**
  * Names the non-public range `ip` falls in (e.g. 'loopback', 'private (RFC 1918)', 'cloud metadata',
@@ -195,68 +215,29 @@ export function isForbiddenAddress(ip: string): string | undefined {
   const address = ip.replace(/%.*$/, ''); // IPv6 zone id, e.g. fe80::1%eth0
   switch (isIP(address)) {
     case 4:
-      return classifyIPv4(parseIPv4(address));
-    case 6:
-      return classifyIPv6(parseIPv6(address));
+      return ipv4Ranges.find((range) => range.list.check(address, 'ipv4'))?.name;
+    case 6: {
+      const range = ipv6Ranges.find((candidate) => candidate.list.check(address, 'ipv6'));
+      if (range !== undefined) return range.name;
+      return PUBLIC_IPV6.check(address, 'ipv6') ? undefined : 'reserved';
+    }
     default:
       return 'not an IP address';
   }
 }
 
-function classifyIPv4(address: number): string | undefined {
-  return IPV4_RANGES.find((range) => inIPv4Range(address, range))?.name;
+// Each list holds one family only: BlockList matches an IPv4 address against ::ffff: rules too.
+function namedRanges(table: readonly (readonly [string, readonly Subnet[]])[], family: 'ipv4' | 'ipv6'): NamedRange[] {
+  return table.map(([name, subnets]) => ({ name, list: blockList(subnets, family) }));
 }
 
-function classifyIPv6(hextets: number[]): string | undefined {
-  const range = IPV6_RANGES.find((candidate) => inIPv6Range(hextets, candidate));
-  if (range?.embedsIPv4 !== undefined) {
-    const inner = classifyIPv4(range.embedsIPv4(hextets));
-    return inner === undefined ? undefined : `${range.name} ${inner}`;
-  }
-  if (range !== undefined) return range.name;
-  return inIPv6Range(hextets, GLOBAL_UNICAST) ? undefined : 'reserved';
+function blockList(subnets: readonly Subnet[], family: 'ipv4' | 'ipv6'): BlockList {
+  const list = new BlockList();
+  for (const [network, prefix] of subnets) list.addSubnet(network, prefix, family);
+  return list;
 }
 
-function inIPv4Range(address: number, range: IPv4Range): boolean {
-  const mask = range.prefix === 0 ? 0 : (~0 << (32 - range.prefix)) >>> 0;
-  return ((address & mask) >>> 0) === ((range.network & mask) >>> 0);
-}
-
-function inIPv6Range(hextets: number[], range: IPv6Range): boolean {
-  return hextets.every((hextet, index) => {
-    const bits = Math.min(16, Math.max(0, range.prefix - 16 * index));
-    const mask = (0xffff << (16 - bits)) & 0xffff;
-    return (hextet & mask) === ((range.network[index] ?? 0) & mask);
-  });
-}
-
-/** Dotted-quad → unsigned 32-bit number; the caller has validated the form with `isIP`. */
-function parseIPv4(address: string): number {
-  return address.split('.').reduce((value, octet) => ((value << 8) | Number(octet)) >>> 0, 0);
-}
-
-/** IPv6 text (with optional `::` and dotted IPv4 tail) → 8 hextets; validated by `isIP` first. */
-function parseIPv6(address: string): number[] {
-  const dottedTail = /(\d+\.\d+\.\d+\.\d+)$/.exec(address)?.[1];
-  const text =
-    dottedTail === undefined
-      ? address
-      : address.slice(0, -dottedTail.length) + ipv4AsHextets(parseIPv4(dottedTail));
-  const [head = '', tail] = text.split('::');
-  const headParts = head === '' ? [] : head.split(':');
-  const tailParts = tail === undefined || tail === '' ? [] : tail.split(':');
-  const zeros = tail === undefined ? [] : Array<string>(8 - headParts.length - tailParts.length).fill('0');
-  return [...headParts, ...zeros, ...tailParts].map((part) => parseInt(part, 16));
-}
-
-function ipv4AsHextets(address: number): string {
-  return `${(address >>> 16).toString(16)}:${(address & 0xffff).toString(16)}`;
-}
-
-function v4(network: string, prefix: number, name: string): IPv4Range {
-  return { network: parseIPv4(network), prefix, name };
-}
-
-function v6(network: string, prefix: number, name: string, embedsIPv4?: (hextets: number[]) => number): IPv6Range {
-  return { network: parseIPv6(network), prefix, name, embedsIPv4 };
+/** `127.0.0.0` → `7f00:0`: URL parsing writes an IPv4-mapped address's last 32 bits as two groups. */
+function ipv4AsGroups(ipv4: string): string {
+  return new URL(`http://[::ffff:${ipv4}]`).hostname.slice('[::ffff:'.length, -1);
 }

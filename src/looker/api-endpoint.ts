@@ -56,6 +56,9 @@ export function normaliseApiEndpoint(
 function problemWithText(text: string): string | undefined {
   if (text === '') return `The API endpoint is empty. Enter the Looker API host, e.g. ${EXAMPLE}.`;
   if (/\s/.test(text)) return `The API endpoint "${text}" contains spaces. Remove them; a host name never has spaces.`;
+  // "https:/host" or "https:host" would otherwise get https:// prepended and name a host called "https".
+  const scheme = /^([a-z][a-z\d+.-]*):(?!\/\/|\d)/i.exec(text)?.[1];
+  if (scheme !== undefined) return `The API endpoint "${text}" is missing "//" after "${scheme}:". Enter it as ${scheme.toLowerCase()}://host, e.g. ${EXAMPLE}.`;
   return undefined;
 }
 

@@ -137,6 +137,8 @@ export class LookerClient {
     return this.guard(async () => {
       const response = await this.send('/versions', { auth: false, maxBytes: this.limits.smallBytes });
       throwForRedirect(response);
+      // A 5xx is an outage of something that may well be Looker (maintenance, a proxy in front), not proof it is not.
+      if (response.status >= 500) throw lookerErrors.unavailable(`GET /versions answered HTTP ${response.status}`, response.status);
       if (response.status !== 200) {
         throw lookerErrors.notLooker(`GET /versions answered HTTP ${response.status}`);
       }

@@ -4,8 +4,8 @@ import type { Dispatcher } from 'undici';
 import { createActivities } from '../activities';
 import type { CodecEndpointSettings } from '../api/codec-routes';
 import type { ApiDeps } from '../api/deps';
-import { createRateLimiter, type RateLimiter } from '../api/rate-limit';
-import { defaultLookerChecksPerMinute, defaultLookerLeaseSeconds, defaultSharedResultMaxAgeSeconds } from '../config/env';
+import { createRateLimits, type RateLimits } from '../api/rate-limit';
+import { defaultLookerLeaseSeconds, defaultRateLimitSettings, defaultSharedResultMaxAgeSeconds } from '../config/env';
 import { createSecretBox, parseEncryptionKeys, type EncryptionKeys, type SecretBox } from '../crypto/secret-box';
 import { createDatabase, type Database } from '../db/client';
 import { expectedMigration, migrationState } from '../db/migration-status';
@@ -118,8 +118,10 @@ export function apiDepsFor(
     temporalNamespace: string;
     adminToken?: string;
     codecEndpoint?: CodecEndpointSettings;
-    /** LOOKER_CHECKS_PER_MINUTE's limiter; the default is the setting's default. */
-    lookerCheckLimiter?: RateLimiter;
+    /** The limits from the configuration (rateLimitsFrom); the settings' defaults otherwise. */
+    rateLimits?: RateLimits;
+    /** TRUST_PROXY_HOPS; 0 by default (X-Forwarded-For ignored). */
+    trustProxyHops?: number;
     consoleLocalSignIn?: ApiDeps['consoleLocalSignIn'];
   },
 ): ApiDeps {
@@ -134,7 +136,8 @@ export function apiDepsFor(
     temporalNamespace: extra.temporalNamespace,
     adminToken: extra.adminToken,
     codecEndpoint: extra.codecEndpoint,
-    lookerCheckLimiter: extra.lookerCheckLimiter ?? createRateLimiter({ perMinute: defaultLookerChecksPerMinute }),
+    rateLimits: extra.rateLimits ?? createRateLimits(defaultRateLimitSettings),
+    trustProxyHops: extra.trustProxyHops ?? 0,
     consoleLocalSignIn: extra.consoleLocalSignIn,
     probes: {
       postgres: async () => {
@@ -173,6 +176,19 @@ export function serviceSettingsFrom(
     lookerLeaseSeconds: config.LOOKER_LEASE_SECONDS,
     lookerSharedResultMaxAgeSeconds: config.LOOKER_SHARED_RESULT_MAX_AGE_SECONDS,
     logger,
+  };
+}
+
+/** The API's abuse limits from the configuration. */
+export function rateLimitsFrom(config: Config): { rateLimits: RateLimits; trustProxyHops: number } {
+  return {
+    rateLimits: createRateLimits({
+      perAddress: config.RATE_LIMIT_PER_ADDRESS,
+      perKey: config.RATE_LIMIT_PER_KEY,
+      admin: config.ADMIN_RATE_LIMIT,
+      lookerChecks: config.LOOKER_CHECKS_PER_MINUTE,
+    }),
+    trustProxyHops: config.TRUST_PROXY_HOPS,
   };
 }
 

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createApp, type App } from '../../src/api/app';
-import { createRateLimiter } from '../../src/api/rate-limit';
+import { createRateLimits } from '../../src/api/rate-limit';
 import { generateEncryptionKey } from '../../src/crypto/secret-box';
 import { createWorkspaceWithKey } from '../../src/db/repositories/workspaces';
 import { createLogger, silentLogger, type Logger } from '../../src/logger';
@@ -144,8 +144,8 @@ export async function startTestStack(
       temporalUiUrl: testTemporalUiUrl,
       adminToken: options.adminToken,
       codecEndpoint: codecEndpointFrom(options.codecToken, payloadKeys, testTemporalUiUrl),
-      // Test files create many integrations with one key; the limit itself has its own test.
-      lookerCheckLimiter: createRateLimiter({ perMinute: 10_000 }),
+      // Test files make many calls with one key from one address; the limits have their own tests.
+      rateLimits: createRateLimits({ perAddress: 1_000_000, perKey: 1_000_000, admin: 1_000_000, lookerChecks: 1_000_000 }),
     }),
   );
   const server: ApiServer = await startApiServer(app, { host: '127.0.0.1', port: 0 });

@@ -100,9 +100,9 @@ describe('local mode (npm start)', () => {
     const api = `http://127.0.0.1:${env.PORT}`;
     const auth = { authorization: `Bearer ${apiKey}` };
 
-    const health = await fetch(`${api}/healthz`);
-    expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok', postgres: 'up', temporal: 'up' });
+    const ready = await fetch(`${api}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', postgres: 'up', temporal: 'up', migrations: 'current' });
     expect((await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`)).status).toBe(200);
 
     // The UI decodes payloads through the API's codec endpoint, which answers the operator only.

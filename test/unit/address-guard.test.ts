@@ -61,6 +61,10 @@ describe('isForbiddenAddress', () => {
     ['64:ff9b:1::1', 'NAT64 (local-use)'],
     ['2002:7f00:1::1', '6to4 loopback'],
     ['2002:c0a8:101::1', '6to4 private (RFC 1918)'],
+    ['2002:a9fe:a9fe::1', '6to4 cloud metadata'],
+    ['64:ff9b::c0a8:101', 'NAT64 private (RFC 1918)'],
+    ['::ffff:100.64.0.1', 'IPv4-mapped carrier-grade NAT'],
+    ['::ffff:255.255.255.255', 'IPv4-mapped reserved'],
     ['2001:db8::1', 'documentation'],
     ['2001::1', 'reserved (IETF protocol assignments)'],
     ['100::1', 'reserved (discard-only)'],
@@ -86,6 +90,8 @@ describe('isForbiddenAddress', () => {
     '::ffff:8.8.8.8',
     '64:ff9b::808:808',
     '2002:808:808::1',
+    '::ffff:172.32.0.1',
+    '64:ff9b::101:101',
   ])('%s is public', (ip) => {
     expect(isForbiddenAddress(ip)).toBeUndefined();
   });
@@ -284,6 +290,20 @@ describe('createGuardedDispatcher (end to end, loopback only)', () => {
     await response.body.dump();
     expect(hits).toEqual(['/redirect']);
   });
+
+  it.each(['looker.acme.invalid', 'LOOKER.INVALID.', 'invalid'])(
+    'answers %s (RFC 6761 .invalid) as not found without asking the resolver, allow-listed or not',
+    async (host) => {
+      const resolver = loopbackResolver();
+      for (const allowedHosts of [[], [host.toLowerCase()]]) {
+        const dispatcher = guarded({ lookup: resolver.lookup, allowedHosts });
+        const error = await request(`http://${host}:${port}/`, { dispatcher }).catch((e: unknown) => e);
+        expect(error).toMatchObject({ code: 'ENOTFOUND' });
+      }
+      expect(resolver.calls).toEqual([]);
+      expect(hits).toEqual([]);
+    },
+  );
 
   it('bounds DNS resolution by the connect timeout', async () => {
     const hangingLookup: LookupFunction = () => undefined;

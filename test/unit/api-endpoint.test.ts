@@ -104,6 +104,10 @@ describe('normaliseApiEndpoint rejects', () => {
     ['https://mycompany.cloud.looker.com/some/page', /unexpected path "\/some\/page"/],
     ['https://', /not a valid URL/],
     ['mycompany.cloud.looker.com:99999', /not a valid URL/],
+    // Found by the hostile-input suite: these used to become https://https/api/4.0, a host named "https".
+    ['https:/user:pass@looker.invalid', /missing "\/\/" after "https:".*https:\/\/host/],
+    ['https:mycompany.cloud.looker.com', /missing "\/\/" after "https:"/],
+    ['javascript:alert(1)', /missing "\/\/" after "javascript:"/],
   ])('%j', (input, expected) => {
     expect(problemOf(input)).toMatch(expected);
   });

@@ -7,6 +7,8 @@ describe('configuration', () => {
     expect(config).toMatchObject({ PORT: 3000, HOST: '127.0.0.1', TEMPORAL_NAMESPACE: 'default', LOOKER_ALLOWED_HOSTS: [] });
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.TEMPORAL_ADDRESS).toBeUndefined();
+    // X-Forwarded-For is not trusted unless proxies are configured; slow clients are cut off.
+    expect(config).toMatchObject({ TRUST_PROXY_HOPS: 0, HTTP_HEADERS_TIMEOUT_SECONDS: 10, HTTP_REQUEST_TIMEOUT_SECONDS: 30, RATE_LIMIT_PER_KEY: 600, ADMIN_RATE_LIMIT: 10 });
   });
 
   it('parses lists and numbers', () => {
@@ -26,6 +28,11 @@ describe('configuration', () => {
     ['ADMIN_TOKEN', 'short', /ADMIN_TOKEN: must be at least 24 characters/],
     ['LOCAL_API_KEY', 'my-own-demo-key-1234', /LOCAL_API_KEY: must be a key in the generated format, mi_live_ and 43 base64url characters/],
     ['LOOKER_CHECKS_PER_MINUTE', '0', /LOOKER_CHECKS_PER_MINUTE: /],
+    ['RATE_LIMIT_PER_KEY', '0', /RATE_LIMIT_PER_KEY: /],
+    ['RATE_LIMIT_PER_ADDRESS', 'lots', /RATE_LIMIT_PER_ADDRESS: /],
+    ['ADMIN_RATE_LIMIT', '-1', /ADMIN_RATE_LIMIT: /],
+    ['TRUST_PROXY_HOPS', 'yes', /TRUST_PROXY_HOPS: /],
+    ['HTTP_HEADERS_TIMEOUT_SECONDS', '60', /HTTP_HEADERS_TIMEOUT_SECONDS: must not exceed HTTP_REQUEST_TIMEOUT_SECONDS/],
     ['LOOKER_ALLOWED_HOSTS', 'looker.internal,https://10.0.0.5/api', /LOOKER_ALLOWED_HOSTS: Invalid host entry "https:\/\/10\.0\.0\.5\/api": use "host" or "host:port"/],
   ])('rejects %s=%s with one line naming the variable', (name, value, message) => {
     const error = (() => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../../src/api/app';
-import { createRateLimiter } from '../../../src/api/rate-limit';
+import { createRateLimits } from '../../../src/api/rate-limit';
 import { encodeCursor } from '../../../src/api/pagination';
 import { generateApiKey } from '../../../src/crypto/api-keys';
 import type { Db } from '../../../src/db/client';
@@ -11,7 +11,7 @@ import { ensureDemoSetup } from '../../../src/local/demo-setup';
 import { freePort } from '../../../src/local/free-port';
 import { apiDepsFor } from '../../../src/runtime/services';
 import { assertMatchesContract } from './response-contract';
-import { emulatorCredentials, startApiTestStack, type ApiTestStack, type Problem } from './api-stack';
+import { createIntegration, emulatorCredentials, snapshotDatabase, startApiTestStack, type ApiTestStack, type Problem } from './api-stack';
 
 interface CredentialCheck {
   ok: boolean;
@@ -73,10 +73,52 @@ describe('security: what a hostile tenant or a stray request gets', () => {
     });
   });
 
+  describe('a host name that does not exist is the user\'s input, not an outage', () => {
+    // RFC 6761: .invalid never resolves, and the guard answers it without asking DNS.
+    const missingHost = 'https://looker.acme-typo.invalid';
+
+    it('create and update answer 422 naming apiEndpoint and saving nothing; both credential tests say host_not_found', async () => {
+      const before = await snapshotDatabase(api);
+      const created = await api.http<Problem>('POST', '/v1/integrations', { name: 'typo', apiEndpoint: missingHost, ...emulatorCredentials });
+      expect(created.status).toBe(422);
+      expect(created.body).toMatchObject({ code: 'looker_rejected', errors: [{ pointer: '/body/apiEndpoint' }] });
+      expect(created.body.detail).toMatch(/^apiEndpoint: Host not found: the host name looker\.acme-typo\.invalid does not exist in DNS; check the spelling/);
+      expect(await snapshotDatabase(api)).toEqual(before);
+
+      const tested = await api.http<CredentialCheck>('POST', '/v1/integrations/test', { apiEndpoint: missingHost, ...emulatorCredentials });
+      expect(tested.status).toBe(200);
+      expect(tested.body).toMatchObject({ ok: false, outcome: 'host_not_found', field: 'apiEndpoint' });
+
+      const integration = await createIntegration(api, 'soon mistyped');
+      const saved = await snapshotDatabase(api);
+      const updated = await api.http<Problem>('PATCH', `/v1/integrations/${integration.id}`, { apiEndpoint: missingHost, clientSecret: emulatorCredentials.clientSecret });
+      expect(updated.status).toBe(422);
+      expect(updated.body.errors?.[0]?.pointer).toBe('/body/apiEndpoint');
+      expect(updated.body.detail).toContain('Host not found');
+      expect(await snapshotDatabase(api)).toEqual(saved);
+    });
+
+    it('a host that resolves and does not answer, or answers 5xx, is still 503 upstream_unavailable', async () => {
+      const silent = await api.http<Problem>('POST', '/v1/integrations', { name: 'down', apiEndpoint: api.strangers.closedPortUrl, ...emulatorCredentials });
+      expect(silent.status).toBe(503);
+      expect(silent.body).toMatchObject({ code: 'upstream_unavailable', errors: [{ pointer: '/body/apiEndpoint' }] });
+      expect(silent.body.detail).toMatch(/No server answered/);
+
+      const fault = api.stack.emulator.control.addFault({ type: 'error', status: 503, match: { path: '/versions' } });
+      try {
+        const failing = await api.http<Problem>('POST', '/v1/integrations', { name: 'failing', apiEndpoint: api.stack.emulator.url, ...emulatorCredentials });
+        expect(failing.status).toBe(503);
+        expect(failing.body.code).toBe('upstream_unavailable');
+      } finally {
+        api.stack.emulator.control.removeFault(fault.id);
+      }
+    });
+  });
+
   describe('rate limit on Looker credential checks, per API key', () => {
     it('the (N+1)th check within the window gets a 429 problem with Retry-After; another key is unaffected; create and update share the budget', async () => {
       let nowMs = 0;
-      const app = appWith({ lookerCheckLimiter: createRateLimiter({ perMinute: 3, now: () => nowMs }) });
+      const app = appWith({ rateLimits: createRateLimits({ perAddress: 1000, perKey: 1000, admin: 1000, lookerChecks: 3 }, () => nowMs) });
       const key = api.stack.apiKey;
       const other = (await createApiKey(api.stack.services.database.db, api.stack.workspaceId, 'rate limit: other key')).key;
       const check = { apiEndpoint: api.stack.emulator.url, ...emulatorCredentials };

@@ -11,7 +11,7 @@ export const testCredentialsRoute = createRoute({
   tags: ['Integrations'],
   summary: 'Test Looker credentials before saving them',
   description:
-    'Normalises the endpoint, checks that it answers like a Looker API 4.0, logs in and reads the user the key belongs to. Nothing is saved. A failed test is a normal answer (200, ok: false) whose outcome tells what to fix: invalid_endpoint, address_refused, unreachable, not_looker, credentials_rejected, looker_unavailable or request_rejected.',
+    'Normalises the endpoint, checks that it answers like a Looker API 4.0, logs in and reads the user the key belongs to. Nothing is saved. A failed test is a normal answer (200, ok: false) whose outcome tells what to fix: invalid_endpoint, address_refused, host_not_found, unreachable, not_looker, credentials_rejected, looker_unavailable or request_rejected.',
   security: [{ bearerAuth: [] }],
   request: { body: { required: true, content: { 'application/json': { schema: CredentialsSchema } } } },
   responses: {
