@@ -1,4 +1,4 @@
-import { loadConfig } from '../config/env';
+import { loadConfig, workerTuningFrom } from '../config/env';
 import { createLogger } from '../logger';
 import { activitiesFor, createServices, serviceSettingsFrom, temporalSettingsFrom } from '../runtime/services';
 import { connectWorkerConnection } from '../temporal/connection';
@@ -12,7 +12,7 @@ runMain(async () => {
   const services = createServices(serviceSettingsFrom(config, logger));
   const connection = await connectWorkerConnection(temporalSettingsFrom(config), logger);
   try {
-    const worker = await createMetricWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, activities: activitiesFor(services), logger });
+    const worker = await createMetricWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, activities: activitiesFor(services), logger, tuning: workerTuningFrom(config) });
     logger.info({ namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
     // The SDK's runtime drains the worker on SIGINT/SIGTERM; run() resolves once it has.
     await worker.run();

@@ -2,6 +2,16 @@ import { z } from 'zod';
 import { looksLikeApiKey } from '../crypto/api-keys';
 import { parseHostEntry } from '../looker/api-endpoint';
 
+/**
+ * Worker concurrency defaults, chosen with `npm run bench -- e2e-backfill` on 2 cores (see
+ * docs/benchmarks.md, "Worker tuning"). Workflow tasks must be at least 2 (an SDK rule).
+ */
+export const defaultWorkerTuning = {
+  maxConcurrentActivityTaskExecutions: 20,
+  maxConcurrentWorkflowTaskExecutions: 40,
+  maxCachedWorkflows: 1_000,
+} as const;
+
 /** Credential checks (test, create, update) per API key and minute, per API process. */
 export const defaultLookerChecksPerMinute = 10;
 
@@ -65,6 +75,10 @@ export const configSchema = z.object({
   LOOKER_MAX_ROWS: z.coerce.number().int().min(1).max(5_000_000).default(1_000_000),
   LOOKER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   LOOKER_EMULATOR_PORT: port(9999),
+  // Worker tuning (docs/benchmarks.md, "Worker tuning"): per worker process.
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(1_000).default(defaultWorkerTuning.maxConcurrentActivityTaskExecutions),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1_000).default(defaultWorkerTuning.maxConcurrentWorkflowTaskExecutions),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).default(defaultWorkerTuning.maxCachedWorkflows),
   DATA_DIR: z.string().min(1).optional(),
 });
 
@@ -93,6 +107,17 @@ function redactValue(name: string, value: string | undefined): string | undefine
   if (/KEY|TOKEN|SECRET/.test(name)) return '[redacted]';
   if (name === 'DATABASE_URL') return value.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
   return value;
+}
+
+export type WorkerTuning = { -readonly [K in keyof typeof defaultWorkerTuning]: number };
+
+/** The worker's concurrency options from the parsed configuration. */
+export function workerTuningFrom(config: Config): WorkerTuning {
+  return {
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+  };
 }
 
 /** Production processes need real infrastructure; local mode fills these in itself. */

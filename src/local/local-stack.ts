@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { createRateLimiter } from '../api/rate-limit';
-import { type Config } from '../config/env';
+import { workerTuningFrom, type Config } from '../config/env';
 import { runMigrations } from '../db/migrate';
 import type { Logger } from '../logger';
 import { startLookerEmulator, type LookerEmulator } from '../looker-emulator';
@@ -125,6 +125,7 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
       namespace: config.TEMPORAL_NAMESPACE,
       activities: activitiesFor(services),
       logger,
+      tuning: workerTuningFrom(config),
     });
     const running = worker.run();
     onStop('worker', async () => {
