@@ -9,7 +9,11 @@
  *   BENCH_ROWS             datapoints per import and rows per parse (default 100000)
  *   BENCH_ROW_BY_ROW_ROWS  rows written by the row-by-row baseline, scaled up (default 1000)
  *   BENCH_ONLY             comma list of: parse, write, look (default all)
+ *
+ * `npm run bench -- e2e-backfill …` (or e2e-daily, e2e-steady, e2e-api, e2e) runs the end-to-end
+ * scenarios instead (bench/e2e/options.ts lists the options; the worker takes WORKER_* settings).
  */
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { createDatabase } from '../src/db/client';
 import { Cleanup } from './cleanup';
@@ -21,6 +25,9 @@ import { elapsedSinceStart, note, step } from './progress';
 import { formatMs, renderTable, type Comparison } from './report';
 import { median, ratio } from './stats';
 import { benchWritePath } from './write-path';
+import { renderE2e } from './e2e/e2e-report';
+import { E2eArgumentError, parseE2eArgs, type E2eOptions } from './e2e/options';
+import { runE2e } from './e2e/run-e2e';
 
 /** A bad BENCH_* setting: reported as one line, without a stack. */
 class ConfigError extends Error {}
@@ -137,10 +144,8 @@ async function main(cleanup: Cleanup): Promise<void> {
     }
   }
 
-  const cpus = os.cpus();
   const lines = [
-    `metric-importer bench, ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB` +
-      (settings ? `; ${settings}; ${source}` : ''),
+    machineLine() + (settings ? `; ${settings}; ${source}` : ''),
     `Times: median of ${repeats} runs${only.has('parse') ? ` (parsing: ${parseRepeats})` : ''} ± half the min–max range${canCollectGarbage ? ', full GC before each run' : ''}. ` +
       'Ratio: of the medians (range of the per-run paired ratios). WAL: median MB written during the timed part.',
     `1-minute load average: ${loadAtStart.toFixed(2)} at start, ${(os.loadavg()[0] ?? 0).toFixed(2)} at end (other processes on the box add noise).`,
@@ -151,6 +156,32 @@ async function main(cleanup: Cleanup): Promise<void> {
     `  total bench time ${(elapsedSinceStart() / 1000).toFixed(0)} s`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function machineLine(): string {
+  const cpus = os.cpus();
+  return `metric-importer bench, ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB`;
+}
+
+async function mainE2e(options: E2eOptions, cleanup: Cleanup): Promise<void> {
+  const loadAtStart = os.loadavg()[0] ?? 0;
+  const results = await runE2e(options, cleanup, { databaseServerUrl: checkedEnvUrl() });
+  const loadAtEnd = os.loadavg()[0] ?? 0;
+  const lines = [
+    machineLine(),
+    `command: npm run bench -- ${process.argv.slice(2).join(' ')}`,
+    `1-minute load average: ${loadAtStart.toFixed(2)} at start, ${loadAtEnd.toFixed(2)} at end (other processes on the box add noise).`,
+    ...renderE2e(results),
+    '',
+    `  total bench time ${(elapsedSinceStart() / 1000).toFixed(0)} s`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (options.json) {
+    const machine = { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim(), memoryGiB: Math.round(os.totalmem() / 2 ** 30) };
+    const document = { date: new Date().toISOString(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`, machine, loadAverage: { start: loadAtStart, end: loadAtEnd }, ...results };
+    await writeFile(options.json, `${JSON.stringify(document, null, 2)}\n`);
+    note(`figures written to ${options.json}`);
+  }
 }
 
 const cleanup = new Cleanup();
@@ -165,10 +196,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 try {
-  await main(cleanup);
+  const e2e = parseE2eArgs(process.argv.slice(2));
+  await (e2e ? mainE2e(e2e, cleanup) : main(cleanup));
 } catch (error) {
   // After Ctrl-C the cleanup closes connections under the running benchmark: that is not a failure.
-  if (!interrupted) note(`failed: ${error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  if (!interrupted) note(`failed: ${error instanceof ConfigError || error instanceof E2eArgumentError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exitCode = 1;
 } finally {
   if (!interrupted) await step('cleaning up', () => cleanup.runAll());
