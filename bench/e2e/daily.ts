@@ -43,7 +43,7 @@ export async function measureDailyCycle(
     let runs: RunFilter;
     if (options.mode === 'schedule') {
       // Far enough ahead that every schedule is moved before it; whole minutes, as import times are.
-      const marginMs = Math.max(60_000, ids.length * 60);
+      const marginMs = Math.max(60_000, ids.length * 120);
       dueAtMs = Math.ceil((Date.now() + marginMs) / 60_000) * 60_000;
       const importTime = new Date(dueAtMs).toISOString().slice(11, 16);
       await forEachConcurrently(ids.length, dispatchConcurrency, async (i) => {
