@@ -27,7 +27,7 @@ import { median, ratio } from './stats';
 import { benchWritePath } from './write-path';
 import { renderE2e } from './e2e/e2e-report';
 import { E2eArgumentError, parseE2eArgs, type E2eOptions } from './e2e/options';
-import { runE2e } from './e2e/run-e2e';
+import { runE2e, type E2eResults } from './e2e/run-e2e';
 
 /** A bad BENCH_* setting: reported as one line, without a stack. */
 class ConfigError extends Error {}
@@ -165,23 +165,27 @@ function machineLine(): string {
 
 async function mainE2e(options: E2eOptions, cleanup: Cleanup): Promise<void> {
   const loadAtStart = os.loadavg()[0] ?? 0;
-  const results = await runE2e(options, cleanup, { databaseServerUrl: checkedEnvUrl() });
-  const loadAtEnd = os.loadavg()[0] ?? 0;
-  const lines = [
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
+  const header = () => [
     machineLine(),
-    `command: npm run bench -- ${process.argv.slice(2).join(' ')}`,
-    `1-minute load average: ${loadAtStart.toFixed(2)} at start, ${loadAtEnd.toFixed(2)} at end (other processes on the box add noise).`,
-    ...renderE2e(results),
-    '',
-    `  total bench time ${(elapsedSinceStart() / 1000).toFixed(0)} s`,
+    `command: ${command}`,
+    `1-minute load average: ${loadAtStart.toFixed(2)} at start, ${(os.loadavg()[0] ?? 0).toFixed(2)} now (other processes on the box add noise).`,
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
-  if (options.json) {
+  const save = async (results: E2eResults, complete: boolean) => {
+    if (!options.json) return;
     const machine = { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim(), memoryGiB: Math.round(os.totalmem() / 2 ** 30) };
-    const document = { date: new Date().toISOString(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`, machine, loadAverage: { start: loadAtStart, end: loadAtEnd }, ...results };
+    const document = { date: new Date().toISOString(), command, complete, machine, loadAverage: { start: loadAtStart, now: os.loadavg()[0] ?? 0 }, ...results };
     await writeFile(options.json, `${JSON.stringify(document, null, 2)}\n`);
-    note(`figures written to ${options.json}`);
-  }
+  };
+  // Figures so far go to stderr and the JSON file as each measurement ends: a long run keeps them.
+  const results = await runE2e(options, cleanup, { databaseServerUrl: checkedEnvUrl() }, async (partial) => {
+    process.stderr.write(`${[...header(), ...renderE2e(partial)].join('\n')}\n`);
+    await save(partial, false);
+  });
+  const lines = [...header(), ...renderE2e(results), '', `  total bench time ${(elapsedSinceStart() / 1000).toFixed(0)} s`];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  await save(results, true);
+  if (options.json) note(`figures written to ${options.json}`);
 }
 
 const cleanup = new Cleanup();

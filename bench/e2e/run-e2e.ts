@@ -34,6 +34,8 @@ export async function runE2e(
   options: E2eOptions,
   cleanup: Cleanup,
   infrastructure: Pick<E2eStackOptions, 'databaseUrl' | 'databaseServerUrl' | 'temporalAddress'> = {},
+  /** Called after each measurement with the figures so far, so a long run that fails later keeps them. */
+  onFigures: (results: E2eResults) => Promise<void> = () => Promise.resolve(),
 ): Promise<E2eResults> {
   const tuning = workerTuningFrom(loadConfig());
   const stack = await step('starting the stack (Postgres, Temporal, emulator, worker, API)', () =>
@@ -57,6 +59,7 @@ export async function runE2e(
       const { metricIds, ...figures } = pipeline;
       dailyMetricIds ??= metricIds;
       results.backfill.push({ delayMs, pipeline: figures, plainScript, ratio: figures.elapsedMs / plainScript.elapsedMs });
+      await onFigures(results);
     }
   }
   if (has('e2e-daily')) {
@@ -66,6 +69,7 @@ export async function runE2e(
       dailyMetricIds = metricIds;
     }
     results.daily = await measureDailyCycle(stack, { metricIds: dailyMetricIds, mode: options.dailyMode, delayMs: options.delaysMs[0] ?? 0 });
+    await onFigures(results);
   }
   if (has('e2e-steady')) {
     results.steady = await measureSteadyState(stack, {
@@ -75,6 +79,7 @@ export async function runE2e(
       windowSeconds: options.idleWindowSeconds,
       prefix: 'steady ',
     });
+    await onFigures(results);
   }
   if (has('e2e-api')) {
     results.api = await measureApiReads(stack, { years: options.apiYears, connections: options.apiConnections, seconds: options.apiSeconds, rounds: options.apiRounds });
