@@ -11,7 +11,11 @@
  *   BENCH_IMPORTS          metrics imported once each per run in the per-import benchmark (default 300)
  *   BENCH_IMPORT_ROWS      datapoints per import in the per-import benchmark (default 1000)
  *   BENCH_ONLY             comma list of: parse, write, imports, look (default all)
+ *
+ * `npm run bench -- e2e-backfill …` (or e2e-daily, e2e-steady, e2e-api, e2e) runs the end-to-end
+ * scenarios instead (bench/e2e/options.ts lists the options; the worker takes WORKER_* settings).
  */
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { createDatabase } from '../src/db/client';
 import { Cleanup } from './cleanup';
@@ -24,6 +28,9 @@ import { elapsedSinceStart, note, step } from './progress';
 import { formatMs, renderTable, type Comparison } from './report';
 import { median, ratio } from './stats';
 import { benchWritePath } from './write-path';
+import { renderE2e } from './e2e/e2e-report';
+import { E2eArgumentError, parseE2eArgs, type E2eOptions } from './e2e/options';
+import { runE2e, type E2eResults } from './e2e/run-e2e';
 
 /** A bad BENCH_* setting: reported as one line, without a stack. */
 class ConfigError extends Error {}
@@ -163,10 +170,8 @@ async function main(cleanup: Cleanup): Promise<void> {
     }
   }
 
-  const cpus = os.cpus();
   const lines = [
-    `metric-importer bench, ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB` +
-      (settings ? `; ${settings}; ${source}` : ''),
+    machineLine() + (settings ? `; ${settings}; ${source}` : ''),
     `Times: median of ${repeats} runs${only.has('parse') ? ` (parsing: ${parseRepeats})` : ''} ± half the min–max range${canCollectGarbage ? ', full GC before each run' : ''}. ` +
       'Ratio: of the medians (range of the per-run paired ratios). WAL: median MB written during the timed part.',
     `1-minute load average: ${loadAtStart.toFixed(2)} at start, ${(os.loadavg()[0] ?? 0).toFixed(2)} at end (other processes on the box add noise).`,
@@ -177,6 +182,36 @@ async function main(cleanup: Cleanup): Promise<void> {
     `  total bench time ${(elapsedSinceStart() / 1000).toFixed(0)} s`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function machineLine(): string {
+  const cpus = os.cpus();
+  return `metric-importer bench, ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB`;
+}
+
+async function mainE2e(options: E2eOptions, cleanup: Cleanup): Promise<void> {
+  const loadAtStart = os.loadavg()[0] ?? 0;
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
+  const header = () => [
+    machineLine(),
+    `command: ${command}`,
+    `1-minute load average: ${loadAtStart.toFixed(2)} at start, ${(os.loadavg()[0] ?? 0).toFixed(2)} now (other processes on the box add noise).`,
+  ];
+  const save = async (results: E2eResults, complete: boolean) => {
+    if (!options.json) return;
+    const machine = { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim(), memoryGiB: Math.round(os.totalmem() / 2 ** 30) };
+    const document = { date: new Date().toISOString(), command, complete, machine, loadAverage: { start: loadAtStart, now: os.loadavg()[0] ?? 0 }, ...results };
+    await writeFile(options.json, `${JSON.stringify(document, null, 2)}\n`);
+  };
+  // Figures so far go to stderr and the JSON file as each measurement ends: a long run keeps them.
+  const results = await runE2e(options, cleanup, { databaseServerUrl: checkedEnvUrl() }, async (partial) => {
+    process.stderr.write(`${[...header(), ...renderE2e(partial)].join('\n')}\n`);
+    await save(partial, false);
+  });
+  const lines = [...header(), ...renderE2e(results), '', `  total bench time ${(elapsedSinceStart() / 1000).toFixed(0)} s`];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  await save(results, true);
+  if (options.json) note(`figures written to ${options.json}`);
 }
 
 const cleanup = new Cleanup();
@@ -191,10 +226,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 try {
-  await main(cleanup);
+  const e2e = parseE2eArgs(process.argv.slice(2));
+  await (e2e ? mainE2e(e2e, cleanup) : main(cleanup));
 } catch (error) {
   // After Ctrl-C the cleanup closes connections under the running benchmark: that is not a failure.
-  if (!interrupted) note(`failed: ${error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  if (!interrupted) note(`failed: ${error instanceof ConfigError || error instanceof E2eArgumentError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exitCode = 1;
 } finally {
   if (!interrupted) await step('cleaning up', () => cleanup.runAll());

@@ -1,4 +1,4 @@
-import { loadConfig } from '../config/env';
+import { loadConfig, workerTuningFrom } from '../config/env';
 import { createLogger } from '../logger';
 import { activitiesFor, createServices, serviceSettingsFrom, temporalSettingsFrom } from '../runtime/services';
 import { connectWorkerConnection } from '../temporal/connection';
@@ -21,6 +21,7 @@ runMain(async () => {
       logger,
       payloadKeys: temporalSettings.payloadKeys,
       workflowBundlePath: config.TEMPORAL_WORKFLOW_BUNDLE,
+      tuning: workerTuningFrom(config),
     });
     const health =
       config.WORKER_HEALTH_PORT === undefined

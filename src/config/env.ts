@@ -12,6 +12,16 @@ export const defaultRateLimitSettings = { perAddress: 1200, perKey: 600, admin: 
 
 const perMinute = (fallback: number) => z.coerce.number().int().min(1).max(100_000).default(fallback);
 
+/**
+ * Worker concurrency defaults, chosen with `npm run bench -- e2e-backfill` on 2 cores (see
+ * docs/benchmarks.md, "Worker tuning"). Workflow tasks must be at least 2 (an SDK rule).
+ */
+export const defaultWorkerTuning = {
+  maxConcurrentActivityTaskExecutions: 20,
+  maxConcurrentWorkflowTaskExecutions: 40,
+  maxCachedWorkflows: 1_000,
+} as const;
+
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
 const postgresUrl = z
@@ -86,6 +96,10 @@ export const configSchema = z.object({
   LOOKER_SHARED_RESULT_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(3600).default(defaultSharedResultMaxAgeSeconds),
   LOOKER_LEASE_SECONDS: z.coerce.number().int().min(3).max(600).default(defaultLookerLeaseSeconds),
   LOOKER_EMULATOR_PORT: port(9999),
+  // Worker tuning (docs/benchmarks.md, "Worker tuning"): per worker process.
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(1_000).default(defaultWorkerTuning.maxConcurrentActivityTaskExecutions),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1_000).default(defaultWorkerTuning.maxConcurrentWorkflowTaskExecutions),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).default(defaultWorkerTuning.maxCachedWorkflows),
   DATA_DIR: z.string().min(1).optional(),
 }).refine((config) => config.HTTP_HEADERS_TIMEOUT_SECONDS <= config.HTTP_REQUEST_TIMEOUT_SECONDS, {
     path: ['HTTP_HEADERS_TIMEOUT_SECONDS'],
@@ -117,6 +131,17 @@ function redactValue(name: string, value: string | undefined): string | undefine
   if (/KEY|TOKEN|SECRET/.test(name)) return '[redacted]';
   if (name === 'DATABASE_URL') return value.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
   return value;
+}
+
+export type WorkerTuning = { -readonly [K in keyof typeof defaultWorkerTuning]: number };
+
+/** The worker's concurrency options from the parsed configuration. */
+export function workerTuningFrom(config: Config): WorkerTuning {
+  return {
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+  };
 }
 
 /** Production processes need real infrastructure; local mode fills these in itself. */

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import { createApp } from '../api/app';
-import { type Config } from '../config/env';
+import { workerTuningFrom, type Config } from '../config/env';
 import { runMigrations } from '../db/migrate';
 import type { Logger } from '../logger';
 import { startLookerEmulator, type LookerEmulator } from '../looker-emulator';
@@ -131,6 +131,7 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
       activities: activitiesFor(services),
       logger,
       payloadKeys: temporalSettings.payloadKeys,
+      tuning: workerTuningFrom(config),
     });
     const running = worker.run();
     onStop('worker', async () => {

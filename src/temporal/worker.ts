@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import type { EncryptionKeys } from '../crypto/secret-box';
+import { defaultWorkerTuning, type WorkerTuning } from '../config/env';
 import type { Logger } from '../logger';
 import { TASK_QUEUE } from '../shared/ids';
 import { createDataConverter } from './data-converter';
@@ -16,11 +17,15 @@ export async function createMetricWorker(options: {
   /** TEMPORAL_PAYLOAD_KEYS; the same ring as the clients', or neither can read the other's payloads. */
   payloadKeys: EncryptionKeys;
   taskQueue?: string;
-  /** Cap on concurrent activities per worker; Looker allows 15 concurrent queries per user. */
-  maxConcurrentActivityTaskExecutions?: number;
   /** The workflow code bundled at build time (npm run build); without it, bundled at start-up. */
   workflowBundlePath?: string;
+  /**
+   * Concurrent activities and workflow tasks, and the sticky cache size (WORKER_* settings); each
+   * missing field takes its default. Looker allows 15 concurrent queries per user.
+   */
+  tuning?: Partial<WorkerTuning>;
 }): Promise<Worker> {
+  const tuning = { ...defaultWorkerTuning, ...options.tuning };
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -28,7 +33,9 @@ export async function createMetricWorker(options: {
     ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath }),
     activities: options.activities,
     dataConverter: createDataConverter(options.payloadKeys),
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
+    maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions,
+    maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTaskExecutions,
+    maxCachedWorkflows: tuning.maxCachedWorkflows,
     shutdownGraceTime: '5 seconds',
   });
 }

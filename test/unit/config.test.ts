@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/env';
+import { ConfigError, defaultWorkerTuning, loadConfig, workerTuningFrom } from '../../src/config/env';
 
 describe('configuration', () => {
   it('runs on embedded defaults with an empty environment', () => {
@@ -18,6 +18,13 @@ describe('configuration', () => {
     expect(config.LOOKER_MAX_ROWS).toBe(5000);
   });
 
+  it('gives the worker its concurrency settings, defaults when unset', () => {
+    expect(workerTuningFrom(loadConfig({}))).toEqual(defaultWorkerTuning);
+    expect(
+      workerTuningFrom(loadConfig({ WORKER_MAX_CONCURRENT_ACTIVITIES: '8', WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '4', WORKER_MAX_CACHED_WORKFLOWS: '0' })),
+    ).toEqual({ maxConcurrentActivityTaskExecutions: 8, maxConcurrentWorkflowTaskExecutions: 4, maxCachedWorkflows: 0 });
+  });
+
   it.each([
     ['DATABASE_URL', 'garbage', /DATABASE_URL: must be a URL like postgres:\/\//],
     ['DATABASE_URL', 'mysql://u:p@h/db', /DATABASE_URL: must be a URL like postgres:\/\//],
@@ -33,6 +40,9 @@ describe('configuration', () => {
     ['ADMIN_RATE_LIMIT', '-1', /ADMIN_RATE_LIMIT: /],
     ['TRUST_PROXY_HOPS', 'yes', /TRUST_PROXY_HOPS: /],
     ['HTTP_HEADERS_TIMEOUT_SECONDS', '60', /HTTP_HEADERS_TIMEOUT_SECONDS: must not exceed HTTP_REQUEST_TIMEOUT_SECONDS/],
+    ['WORKER_MAX_CONCURRENT_ACTIVITIES', '0', /WORKER_MAX_CONCURRENT_ACTIVITIES: /],
+    ['WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', '1', /WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: /],
+    ['WORKER_MAX_CACHED_WORKFLOWS', 'many', /WORKER_MAX_CACHED_WORKFLOWS: /],
     ['LOOKER_ALLOWED_HOSTS', 'looker.internal,https://10.0.0.5/api', /LOOKER_ALLOWED_HOSTS: Invalid host entry "https:\/\/10\.0\.0\.5\/api": use "host" or "host:port"/],
   ])('rejects %s=%s with one line naming the variable', (name, value, message) => {
     const error = (() => {
