@@ -5,8 +5,15 @@ import type { Config } from '../config/env';
 
 export interface ApiServer {
   url: string;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, lets requests already received finish, closes connections as they
+   * fall idle, and cuts whatever is still open after `drainMs` (default 8 s, inside the entry
+   * points' 9 s shutdown grace, docs/operations.md "Shutdown").
+   */
+  close(options?: { drainMs?: number }): Promise<void>;
 }
+
+const defaultDrainMs = 8_000;
 
 /**
  * How long a client may take to send a request. A connection that has not delivered its headers
@@ -48,11 +55,18 @@ export function startApiServer(app: App, options: { host: string; port: number }
       const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
       resolve({
         url: `http://${host}:${info.port}`,
-        close: () =>
+        close: ({ drainMs = defaultDrainMs } = {}) =>
           new Promise<void>((done) => {
-            const s = server as ServerType & { closeAllConnections?: () => void };
-            s.close(() => done());
-            s.closeAllConnections?.();
+            const s = server as ServerType & { closeAllConnections?: () => void; closeIdleConnections?: () => void };
+            // A keep-alive connection is idle between requests: close it then, never mid-request.
+            const idleSweep = setInterval(() => s.closeIdleConnections?.(), 50);
+            const deadline = setTimeout(() => s.closeAllConnections?.(), drainMs);
+            s.close(() => {
+              clearInterval(idleSweep);
+              clearTimeout(deadline);
+              done();
+            });
+            s.closeIdleConnections?.();
           }),
       });
     });
