@@ -1,5 +1,5 @@
 import { loadConfig } from '../config/env';
-import { startLocalStack } from '../local/local-stack';
+import { startLocalStack, type LocalStack } from '../local/local-stack';
 import { createLogger } from '../logger';
 import { runMain, shutdownSignal } from './run-main';
 
@@ -14,14 +14,7 @@ runMain(async () => {
   logger.info('stopped');
 });
 
-function banner(stack: {
-  apiUrl: string;
-  temporalUiUrl: string | undefined;
-  apiKey: string;
-  demoIntegrationId: string;
-  consoleSignInUrl: string;
-  codec: { signInUrl: string; token: string };
-}): string {
+function banner(stack: Omit<LocalStack, 'stop'>): string {
   const auth = `-H "Authorization: Bearer ${stack.apiKey}"`;
   const body = JSON.stringify({
     name: 'Daily revenue',

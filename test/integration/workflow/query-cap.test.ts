@@ -1,18 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { inject, afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateEncryptionKey } from '../../../src/crypto/secret-box';
 import { metricWorkflowId } from '../../../src/shared/ids';
 import { eventually } from '../../helpers/eventually';
 import { startTestStack, type TestStack } from '../../helpers/test-stack';
+import { startWorkerProcess } from './worker-processes';
 import { createIntegration, createMetric, eventuallyStatus, importRuns, testLogger, type CreatedMetric } from './workflow-helpers';
 
-const workerScript = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
 const lookCount = 30;
 const lookIds = Array.from({ length: lookCount }, (_, i) => String(101 + i));
 
@@ -52,31 +52,10 @@ describe('the Looker query cap per integration', () => {
     rmSync(seedFile, { force: true });
   });
 
-  function startWorkerProcess(env: Record<string, string> = {}): Promise<ChildProcess> {
-    const proc = spawn(process.execPath, ['--import', 'tsx', workerScript], {
-      env: {
-        ...process.env,
-        DATABASE_URL: stack.services.settings.databaseUrl,
-        ENCRYPTION_KEYS: encryptionKeys,
-        TEMPORAL_PAYLOAD_KEYS: stack.payloadKeys,
-        TEMPORAL_ADDRESS: inject('temporalAddress'),
-        TEMPORAL_NAMESPACE: 'default',
-        LOOKER_ALLOWED_HOSTS: `127.0.0.1:${stack.emulator.port}`,
-        TASK_QUEUE: taskQueue,
-        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(proc);
-    return new Promise((resolve, reject) => {
-      let output = '';
-      proc.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('worker-ready')) resolve(proc);
-      });
-      proc.once('exit', (code, signal) => reject(new Error(`worker process exited before it was ready (${code ?? signal})`)));
-    });
+  async function startWorker(env: Record<string, string> = {}): Promise<ChildProcess> {
+    const child = await startWorkerProcess(stack, { encryptionKeys, taskQueue, env });
+    children.push(child);
+    return child;
   }
 
   async function stopWorkerProcesses(): Promise<void> {
@@ -109,7 +88,7 @@ describe('the Looker query cap per integration', () => {
 
   it('30 metrics on 30 Looks, a cap of 4, three worker processes: never more than 4 queries at once, and waiting costs no attempt', async () => {
     const integrationId = await integrationWithCap(4);
-    await Promise.all([startWorkerProcess(), startWorkerProcess(), startWorkerProcess()]);
+    await Promise.all([startWorker(), startWorker(), startWorker()]);
     // Every query lasts long enough that 30 imports started together pile up behind the cap.
     const latency = stack.emulator.control.addFault({ type: 'latency', ms: 400, match: { route: '/looks/:look_id/run/:result_format' } });
     stack.emulator.control.resetCounters();
@@ -147,7 +126,7 @@ describe('the Looker query cap per integration', () => {
       return row!.n;
     };
     // The worker process holds its slot with a short lease, so the test need not wait the default 20 s.
-    const doomed = await startWorkerProcess({ LOOKER_LEASE_SECONDS: '3' });
+    const doomed = await startWorker({ LOOKER_LEASE_SECONDS: '3' });
     const hang = stack.emulator.control.addFault({ type: 'hang', match: { path: `/looks/${lookIds[0]}/run/json` } });
     stack.emulator.control.resetCounters();
     let worker: Awaited<ReturnType<TestStack['startWorker']>> | undefined;
@@ -179,7 +158,7 @@ describe('the Looker query cap per integration', () => {
   it('a person waiting on the API is told the slots are busy, not left hanging, while imports hold every slot', async () => {
     const integrationId = await integrationWithCap(1);
     // A worker process, whose Look runs time out after 300 s: the stuck import outlasts the wait.
-    await startWorkerProcess();
+    await startWorker();
     const hang = stack.emulator.control.addFault({ type: 'hang', match: { path: `/looks/${lookIds[2]}/run/json` } });
     try {
       const stuck = await createMetric(stack, integrationId, monthlyMetric(lookIds[2]!));

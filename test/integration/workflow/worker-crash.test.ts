@@ -1,13 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { inject, afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateEncryptionKey } from '../../../src/crypto/secret-box';
 import { eventually } from '../../helpers/eventually';
 import { startTestStack, type TestStack } from '../../helpers/test-stack';
+import { startWorkerProcess } from './worker-processes';
 import { createIntegration, createMetric, datapoints, eventuallyStatus, importRuns, testLogger } from './workflow-helpers';
 
-const workerScript = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
 
 /**
  * Acceptance 6 on the dev server (a real Temporal server: sticky queues, heartbeat timeouts and
@@ -30,34 +29,11 @@ describe('a worker killed in the middle of an import', () => {
     await stack?.stop();
   });
 
-  function startWorkerProcess(): Promise<ChildProcess> {
-    const proc = spawn(process.execPath, ['--import', 'tsx', workerScript], {
-      env: {
-        ...process.env,
-        DATABASE_URL: stack.services.settings.databaseUrl,
-        ENCRYPTION_KEYS: encryptionKeys,
-        TEMPORAL_PAYLOAD_KEYS: stack.payloadKeys,
-        TEMPORAL_ADDRESS: inject('temporalAddress'),
-        TEMPORAL_NAMESPACE: 'default',
-        LOOKER_ALLOWED_HOSTS: `127.0.0.1:${stack.emulator.port}`,
-        TASK_QUEUE: taskQueue,
-        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    return new Promise((resolve, reject) => {
-      let output = '';
-      proc.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('worker-ready')) resolve(proc);
-      });
-      proc.once('exit', (code, signal) => reject(new Error(`worker process exited before it was ready (${code ?? signal})`)));
-    });
-  }
+  const startWorker = () => startWorkerProcess(stack, { encryptionKeys, taskQueue });
 
   it('is finished by another worker, and the datapoints equal those of an undisturbed run', async () => {
     const integrationId = await createIntegration(stack);
-    child = await startWorkerProcess();
+    child = await startWorker();
 
     // The Look run hangs (a slow warehouse query) while worker 1 runs it.
     const hang = stack.emulator.control.addFault({ type: 'hang', match: { path: '/looks/1/run/json' } });
