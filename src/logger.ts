@@ -1,12 +1,26 @@
 import { pino, type DestinationStream, type Logger as PinoLogger, type LoggerOptions } from 'pino';
+import { build as prettyBuild } from 'pino-pretty';
 
 export type Logger = Pick<PinoLogger, 'info' | 'warn' | 'error' | 'debug' | 'child'>;
 
+/** `auto` is pretty for a person at a terminal and JSON for everything else (files, pipes, log shippers). */
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
 /**
- * Structured JSON logs on stdout. Secret-bearing keys are redacted as a second line of defence:
+ * Structured logs on stdout. Secret-bearing keys are redacted as a second line of defence:
  * code must never log secrets in the first place.
  */
-export function createLogger(options: { level?: string; name?: string; /** Default stdout; tests pass a buffer. */ destination?: DestinationStream } = {}): Logger {
+
+export function createLogger(
+  options: {
+    level?: string;
+    name?: string;
+    /** Default stdout; tests pass a buffer. */
+    destination?: DestinationStream;
+    /** `auto` (default) is pretty only when the destination is stdout and stdout is a terminal. */
+    format?: LogFormat;
+  } = {},
+): Logger {
   const settings: LoggerOptions = {
     name: options.name ?? 'metric-importer',
     level: options.level ?? 'info',
@@ -28,7 +42,22 @@ export function createLogger(options: { level?: string; name?: string; /** Defau
       censor: '[redacted]',
     },
   };
+  const stdoutIsTty = options.destination ? false : process.stdout.isTTY === true;
+  if (options.format === 'pretty' || (options.format !== 'json' && stdoutIsTty)) {
+    return pino(settings, prettyStream(options.destination, stdoutIsTty));
+  }
   return options.destination ? pino(settings, options.destination) : pino(settings);
+}
+
+// Synchronous, in-process: a worker-thread transport would lose the last lines on a crash.
+function prettyStream(destination: DestinationStream | undefined, colorize: boolean): DestinationStream {
+  return prettyBuild({
+    destination: destination ?? 1,
+    sync: true,
+    colorize,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+  });
 }
 
 /** A logger that drops everything, for tests and library defaults. */

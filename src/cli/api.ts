@@ -10,7 +10,7 @@ import { runMain, shutdownSignal } from './run-main';
 // Production API process: stateless, scale it behind a load balancer.
 runMain(async () => {
   const config = loadConfig();
-  const logger = createLogger({ level: config.LOG_LEVEL, name: 'metric-importer-api' });
+  const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, name: 'metric-importer-api' });
   const services = createServices(serviceSettingsFrom(config, logger));
   const temporalSettings = temporalSettingsFrom(config);
   const temporal = await connectTemporalClient(temporalSettings);

@@ -5,7 +5,7 @@ import { runMain, shutdownSignal } from './run-main';
 
 runMain(async () => {
   const config = loadConfig();
-  const logger = createLogger({ level: config.LOG_LEVEL });
+  const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
   const stack = await startLocalStack(config, logger);
   process.stdout.write(banner(stack));
   const signal = await shutdownSignal();

@@ -9,7 +9,7 @@ import { runMain } from './run-main';
 // Production worker: scale horizontally by running more of these on the same task queue.
 runMain(async () => {
   const config = loadConfig();
-  const logger = createLogger({ level: config.LOG_LEVEL, name: 'metric-importer-worker' });
+  const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, name: 'metric-importer-worker' });
   const services = createServices(serviceSettingsFrom(config, logger));
   const temporalSettings = temporalSettingsFrom(config);
   const connection = await connectWorkerConnection(temporalSettings, logger);

@@ -17,6 +17,7 @@ import { ensureDemoSetup } from './demo-setup';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { loadOrCreateLocalSecrets } from './local-secrets';
 import { defaultDataDir, defaultToolsDir } from './paths';
+import { countMetricsByState, startBackfillProgress } from './backfill-progress';
 import { requireFreePort } from './free-port';
 import { startTemporalDevServer } from './temporal-dev-server';
 
@@ -153,6 +154,13 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
     );
     const server: ApiServer = await startApiServer(app, { host: config.HOST, port: config.PORT, ...httpTimeoutsFrom(config) });
     onStop('api server', () => server.close());
+
+    const progress = startBackfillProgress({
+      countStates: () => countMetricsByState(services.database.db),
+      logger,
+      intervalMs: 5_000,
+    });
+    onStop('backfill progress', () => Promise.resolve(progress.stop()));
 
     return {
       apiUrl: server.url,
