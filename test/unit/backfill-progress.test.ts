@@ -43,7 +43,7 @@ describe('backfill progress', () => {
       const logger = { info: (_fields: unknown, message: string) => lines.push(message), debug: () => undefined } as unknown as Logger;
       const series = [counts({ backfilling: 2 }), counts({ active: 1, backfilling: 1 }), counts({ active: 2 }), counts({ active: 2 })];
       let clock = 0;
-      const reporter = startBackfillProgress({ countStates: async () => series.shift() ?? counts({ active: 2 }), logger, intervalMs: 5000, now: () => clock });
+      const reporter = startBackfillProgress({ countStates: () => Promise.resolve(series.shift() ?? counts({ active: 2 })), logger, intervalMs: 5000, now: () => clock });
       for (let tick = 0; tick < 4; tick += 1) {
         clock += 5000;
         await vi.advanceTimersByTimeAsync(5000);

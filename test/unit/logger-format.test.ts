@@ -18,7 +18,7 @@ describe('log format', () => {
   it('writes one JSON object per line by default when the destination is not a terminal', () => {
     const { logger, output } = capture(undefined);
     logger.info({ metricId: 'm-1', rows: 3 }, 'import finished');
-    const record = JSON.parse(output().trim());
+    const record = JSON.parse(output().trim()) as unknown;
     expect(record).toMatchObject({ level: 30, name: 'test', metricId: 'm-1', rows: 3, msg: 'import finished' });
   });
 
@@ -26,7 +26,7 @@ describe('log format', () => {
     const { logger, output } = capture('pretty');
     logger.warn({ metricId: 'm-1' }, 'Looker answered 429');
     const text = output();
-    expect(() => JSON.parse(text)).toThrow();
+    expect(() => JSON.parse(text) as unknown).toThrow();
     expect(text).toMatch(/WARN.*\(test\): Looker answered 429/);
     expect(text).toContain('metricId: "m-1"');
   });
