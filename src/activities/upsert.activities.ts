@@ -1,5 +1,6 @@
 import { mergeStagedRun } from '../db/datapoint-merge';
 import type { ActivityDeps } from './deps';
+import { whileHeartbeating } from './heartbeat';
 import { metricGone, translated } from './failures';
 import { recordImportSucceeded, type ImportSuccess } from './metric-bookkeeping.activities';
 
@@ -33,15 +34,17 @@ export function createUpsertActivities({ db, logger }: ActivityDeps) {
       /** Given, a merge that is not stale also records the run's success (`recordImportSucceeded`). */
       success?: ImportSuccess;
     }): Promise<UpsertResult & { nextImportAtMs?: number }> {
-      return translated(logger, 'upsertDatapoints', async () => {
-        const merged = await db.transaction(async (tx): Promise<UpsertResult> => {
-          const outcome = await mergeStagedRun(tx, { importRunId, replace, discard });
-          if (outcome.kind === 'gone') throw metricGone(importRunId);
-          if (outcome.kind === 'discarded') return { ...nothing, stale: outcome.stale };
-          return { ...outcome.counts, stale: false };
-        });
-        return success && !merged.stale ? { ...merged, ...(await recordImportSucceeded(db, importRunId, success)) } : merged;
-      });
+      return translated(logger, 'upsertDatapoints', () =>
+        whileHeartbeating(async () => {
+          const merged = await db.transaction(async (tx): Promise<UpsertResult> => {
+            const outcome = await mergeStagedRun(tx, { importRunId, replace, discard });
+            if (outcome.kind === 'gone') throw metricGone(importRunId);
+            if (outcome.kind === 'discarded') return { ...nothing, stale: outcome.stale };
+            return { ...outcome.counts, stale: false };
+          });
+          return success && !merged.stale ? { ...merged, ...(await recordImportSucceeded(db, importRunId, success)) } : merged;
+        }),
+      );
     },
   };
 }

@@ -73,9 +73,13 @@ const lookerRun = proxyActivities<Activities>({
   retry: lookerRetry,
 });
 
-/** Set-based merge into datapoints; idempotent, so plain retries are safe. */
+/**
+ * Set-based merge into datapoints; idempotent, so plain retries are safe. It heartbeats, so the
+ * merge of a worker killed mid-way is retried elsewhere after 30 s, not after the 10-minute bound.
+ */
 const merge = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '2 minutes', nonRetryableErrorTypes },
 });
 

@@ -93,8 +93,10 @@ describe('billable actions per scheduled daily import', () => {
     await stack.gateway.terminate(metric.id, 'activities driven by the test');
     const activities = activitiesFor(stack.services);
     const importRunId = randomUUID();
-    // runLook heartbeats, so it runs in an activity context.
+    // runLook and the merge heartbeat, so they run in an activity context.
     const runLook = (id: string) => new MockActivityEnvironment().run((input: { importRunId: string }) => activities.runLook(input), { importRunId: id });
+    type Upsert = typeof activities.upsertDatapoints;
+    const upsert = (input: Parameters<Upsert>[0]) => new MockActivityEnvironment().run<[Parameters<Upsert>[0]], Awaited<ReturnType<Upsert>>, Upsert>((given) => activities.upsertDatapoints(given), input);
     const start = { importRunId, metricId: metric.id, kind: 'manual' as const, scheduledFor: new Date(await env.currentTimeMs()).toISOString() };
 
     // The login's retry records the start once.
@@ -106,8 +108,8 @@ describe('billable actions per scheduled daily import', () => {
     await runLook(importRunId);
     const afterMs = await env.currentTimeMs();
     const success = { metricState: 'active' as const, nextImport: { afterMs, schedule: metric.schedule } };
-    const first = await activities.upsertDatapoints({ importRunId, replace: false, success });
-    const retried = await activities.upsertDatapoints({ importRunId, replace: false, success });
+    const first = await upsert({ importRunId, replace: false, success });
+    const retried = await upsert({ importRunId, replace: false, success });
     expect(retried).toEqual(first);
     expect(first.nextImportAtMs).toBeGreaterThan(afterMs);
     expect((await importRuns(stack, metric.id)).find((run) => run.id === importRunId)).toMatchObject({ status: 'succeeded' });
@@ -117,7 +119,7 @@ describe('billable actions per scheduled daily import', () => {
     const unknownZone = randomUUID();
     await activities.acquireLookerToken({ start: { ...start, importRunId: unknownZone } });
     await runLook(unknownZone);
-    const merged = await activities.upsertDatapoints({
+    const merged = await upsert({
       importRunId: unknownZone,
       replace: false,
       success: { metricState: 'active', nextImport: { afterMs, schedule: { importTime: '06:00', timeZone: 'Mars/Olympus' } } },
