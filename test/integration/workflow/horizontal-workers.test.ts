@@ -115,7 +115,9 @@ describe('three worker processes on one task queue', () => {
     const expected = new Map<string, Map<string, number>>();
     for (const look of looks) {
       const rows = await lookRows(stack, look.lookId);
-      expected.set(look.lookId, new Map(rows.map((row) => [String(row[look.dateField]), Number(row[look.valueField])])));
+      // A month ('2024-06') is stored as its first day.
+      const day = (cell: unknown) => (/^\d{4}-\d{2}$/.test(String(cell)) ? `${String(cell)}-01` : String(cell));
+      expected.set(look.lookId, new Map(rows.map((row) => [day(row[look.dateField]), Number(row[look.valueField])])));
     }
     for (const metric of created) {
       const want = expected.get(metric.look.lookId)!;
