@@ -58,5 +58,14 @@ export function renderE2e(results: E2eResults): string[] {
       `  ratio:      p99 ${a.p99Ratio.toFixed(2)}× the bare route's; throughput ${a.throughputRatio.toFixed(2)}× the bare route's`,
     );
   }
+  for (const round of results.workers ?? []) {
+    const b = round.backfill;
+    if (round === results.workers![0]) {
+      lines.push('', `e2e-workers: ${n(b.metrics)} metrics over ${n(b.looks)} Looks per round, Look runs delayed ${b.delayMs} ms, production worker processes (src/cli/worker.ts)`);
+    }
+    lines.push(
+      `  ${round.workers} worker${round.workers === 1 ? ' ' : 's'}: ${s(b.elapsedMs)}, ${round.metricsPerSecond.toFixed(1)} metrics/s, ${round.speedup.toFixed(2)}× one worker; states ${JSON.stringify(b.states)}; ${looker(b.looker)}`,
+    );
+  }
   return lines;
 }

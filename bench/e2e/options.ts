@@ -1,7 +1,9 @@
 import type { DailyMode } from './daily';
 
 export const e2eScenarios = ['e2e-backfill', 'e2e-daily', 'e2e-steady', 'e2e-api'] as const;
-export type E2eScenario = (typeof e2eScenarios)[number];
+/** Runs alone, on a stack whose workers are separate processes: not part of `e2e`. */
+export const workerScalingScenario = 'e2e-workers';
+export type E2eScenario = (typeof e2eScenarios)[number] | typeof workerScalingScenario;
 
 export interface E2eOptions {
   scenarios: E2eScenario[];
@@ -11,6 +13,8 @@ export interface E2eOptions {
   days: number;
   delaysMs: number[];
   clients: number;
+  /** Worker process counts for e2e-workers, one round each. */
+  workerCounts: number[];
   /** The plain script's concurrency; default the worker's concurrent activities. */
   cap: number | undefined;
   dailyMode: DailyMode;
@@ -33,6 +37,7 @@ const defaults: Omit<E2eOptions, 'scenarios'> = {
   days: 1_000,
   delaysMs: [250],
   clients: 8,
+  workerCounts: [1, 2, 3],
   cap: undefined,
   dailyMode: 'schedule',
   idle: 10_000,
@@ -46,10 +51,12 @@ const defaults: Omit<E2eOptions, 'scenarios'> = {
 };
 
 export const e2eUsage = `npm run bench -- <scenario…> [options]
-  scenarios: ${e2eScenarios.join(', ')}, or e2e for all four
+  scenarios: ${e2eScenarios.join(', ')}, or e2e for all four;
+             ${workerScalingScenario} alone (the backfill served by 1, 2, 3 worker processes)
   --metrics N          metrics to backfill (${defaults.metrics})       --looks M        Looks they share (${defaults.looks})
   --days D             daily rows per Look (${defaults.days})          --delay-ms A,B   emulator delay per Look run (${defaults.delaysMs.join(',')})
   --clients C          parallel API clients creating (${defaults.clients})   --cap K          plain script's concurrency (worker's concurrent activities)
+  --workers A,B        worker processes per e2e-workers round (${defaults.workerCounts.join(',')})
   --daily-mode schedule|import-now (${defaults.dailyMode})
   --idle N             idle metrics for e2e-steady (${defaults.idle})     --samples S      metrics living one scheduled day (${defaults.samples})
   --idle-window-s W    seconds of idle CPU measured (${defaults.idleWindowSeconds})
@@ -88,13 +95,15 @@ export function parseE2eArgs(argv: readonly string[]): E2eOptions | undefined {
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = () => inline ?? argv[++i];
     if (flag === 'e2e') options.scenarios.push(...e2eScenarios);
-    else if ((e2eScenarios as readonly string[]).includes(flag)) options.scenarios.push(flag as E2eScenario);
+    else if ((e2eScenarios as readonly string[]).includes(flag) || flag === workerScalingScenario) options.scenarios.push(flag as E2eScenario);
     else if (flag in integerFlags) {
       const [key, min] = integerFlags[flag as keyof typeof integerFlags];
       (options as unknown as Record<string, number>)[key] = integer(flag, value(), min);
     } else if (flag === '--delay-ms') {
       const raw = value();
       options.delaysMs = (raw ?? '').split(',').map((part) => integer('--delay-ms', part.trim(), 0));
+    } else if (flag === '--workers') {
+      options.workerCounts = (value() ?? '').split(',').map((part) => integer('--workers', part.trim(), 1));
     } else if (flag === '--daily-mode') {
       const raw = value();
       if (raw !== 'schedule' && raw !== 'import-now') throw new E2eArgumentError(`--daily-mode must be schedule or import-now, got "${raw ?? ''}"`);
@@ -108,6 +117,9 @@ export function parseE2eArgs(argv: readonly string[]): E2eOptions | undefined {
     }
   }
   if (options.scenarios.length === 0) throw new E2eArgumentError(`name a scenario\n${e2eUsage}`);
+  if (options.scenarios.includes(workerScalingScenario) && options.scenarios.length > 1) {
+    throw new E2eArgumentError(`${workerScalingScenario} runs alone (its workers are separate processes); run the other scenarios in another command`);
+  }
   options.scenarios = [...new Set(options.scenarios)];
   return options;
 }

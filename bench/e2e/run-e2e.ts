@@ -4,10 +4,11 @@ import { step } from '../progress';
 import { measureApiReads, type ApiFigures } from './api-load';
 import { measurePipelineBackfill, type BackfillFigures } from './backfill';
 import { measureDailyCycle, type DailyFigures } from './daily';
-import type { E2eOptions } from './options';
+import { workerScalingScenario, type E2eOptions } from './options';
 import { measurePlainScriptBackfill, type PlainScriptFigures } from './plain-script';
 import { startE2eStack, type E2eStackOptions } from './stack';
 import { measureSteadyState, type SteadyFigures } from './steady';
+import { measureWorkerScaling, type WorkerRound } from './workers';
 
 export interface BackfillComparison {
   delayMs: number;
@@ -27,6 +28,7 @@ export interface E2eResults {
   daily?: DailyFigures;
   steady?: SteadyFigures;
   api?: ApiFigures;
+  workers?: WorkerRound[];
 }
 
 /** Runs the chosen end-to-end scenarios on one stack, in order: backfill, daily, steady, API. */
@@ -38,10 +40,24 @@ export async function runE2e(
   onFigures: (results: E2eResults) => Promise<void> = () => Promise.resolve(),
 ): Promise<E2eResults> {
   const tuning = workerTuningFrom(loadConfig());
+  const workerProcesses = options.scenarios.includes(workerScalingScenario);
+  if (workerProcesses && infrastructure.temporalAddress) {
+    throw new Error(`${workerScalingScenario} needs a Temporal server of its own: its workers poll the production task queue`);
+  }
   const stack = await step('starting the stack (Postgres, Temporal, emulator, worker, API)', () =>
-    startE2eStack({ cleanup, looks: options.looks, days: options.days, tuning, ...infrastructure }),
+    startE2eStack({ cleanup, looks: options.looks, days: options.days, tuning, workerProcesses, ...infrastructure }),
   );
   const results: E2eResults = { options, tuning, infrastructure: stack.infrastructure };
+  if (workerProcesses) {
+    results.workers = await measureWorkerScaling(stack, {
+      workerCounts: options.workerCounts,
+      metrics: options.metrics,
+      looks: options.looks,
+      delayMs: options.delaysMs[0] ?? 0,
+      clients: options.clients,
+    });
+    return results;
+  }
   const has = (name: E2eOptions['scenarios'][number]) => options.scenarios.includes(name);
   const common = { metrics: options.metrics, looks: options.looks };
 

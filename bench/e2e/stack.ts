@@ -16,6 +16,7 @@ import { findOrInstallTemporalBinary } from '../../src/temporal/binaries';
 import { connectTemporalClient, connectWorkerConnection } from '../../src/temporal/connection';
 import { createMetricWorkflowGateway, type MetricWorkflowGateway } from '../../src/temporal/metric-workflow-gateway';
 import { parsePayloadKeys } from '../../src/temporal/payload-codec';
+import { TASK_QUEUE } from '../../src/shared/ids';
 import { createMetricWorker } from '../../src/temporal/worker';
 import type { Cleanup } from '../cleanup';
 import { provisionDatabase } from '../database';
@@ -35,6 +36,8 @@ export interface E2eStack {
   tuning: WorkerTuning;
   /** Where Postgres and Temporal came from, for the report. */
   infrastructure: string;
+  /** The environment `src/cli/worker.ts` needs to serve this stack's task queue (workerProcesses). */
+  workerEnv: Record<string, string>;
 }
 
 export interface E2eStackOptions {
@@ -48,6 +51,11 @@ export interface E2eStackOptions {
   databaseServerUrl?: string;
   /** A running Temporal frontend; otherwise the dev server from .tools, started here. */
   temporalAddress?: string;
+  /**
+   * No worker in this process: the caller starts production worker processes with `workerEnv`,
+   * which poll the production task queue (so only on a Temporal server of the bench's own).
+   */
+  workerProcesses?: boolean;
 }
 
 const emulatorCredentials = { clientId: 'bench-client-id', clientSecret: 'bench-client-secret-0123456789' };
@@ -75,35 +83,35 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
 
   // The settings `npm start` derives from the environment, with this run's database and emulator.
   const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress });
+  const encryptionKeys = `bench:${generateEncryptionKey()}`;
+  const payloadKeys = `bench:${generateEncryptionKey()}`;
   const services = createServices(
-    serviceSettingsFrom(config, silentLogger, {
-      databaseUrl,
-      encryptionKeys: `bench:${generateEncryptionKey()}`,
-      extraAllowedHosts: [`127.0.0.1:${emulator.port}`],
-    }),
+    serviceSettingsFrom(config, silentLogger, { databaseUrl, encryptionKeys, extraAllowedHosts: [`127.0.0.1:${emulator.port}`] }),
   );
   cleanup.add('close the database pool and dispatcher', () => services.close());
 
-  const settings = { address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, payloadKeys: parsePayloadKeys(`bench:${generateEncryptionKey()}`) };
+  const settings = { address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, payloadKeys: parsePayloadKeys(payloadKeys) };
   const temporal = await connectTemporalClient(settings);
   cleanup.add('close the Temporal client', () => temporal.close());
-  const workerConnection = await connectWorkerConnection(settings, silentLogger);
-  cleanup.add('close the worker connection', () => workerConnection.close());
-  const taskQueue = `bench-${randomUUID()}`;
-  const worker = await createMetricWorker({
-    connection: workerConnection,
-    namespace: settings.namespace,
-    activities: activitiesFor(services),
-    logger: silentLogger,
-    payloadKeys: settings.payloadKeys,
-    taskQueue,
-    tuning: options.tuning,
-  });
-  const running = worker.run();
-  cleanup.add('stop the worker', async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-  });
+  const taskQueue = options.workerProcesses ? TASK_QUEUE : `bench-${randomUUID()}`;
+  if (!options.workerProcesses) {
+    const workerConnection = await connectWorkerConnection(settings, silentLogger);
+    cleanup.add('close the worker connection', () => workerConnection.close());
+    const worker = await createMetricWorker({
+      connection: workerConnection,
+      namespace: settings.namespace,
+      activities: activitiesFor(services),
+      logger: silentLogger,
+      payloadKeys: settings.payloadKeys,
+      taskQueue,
+      tuning: options.tuning,
+    });
+    const running = worker.run();
+    cleanup.add('stop the worker', async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    });
+  }
 
   const gateway = createMetricWorkflowGateway(temporal.client, { taskQueue });
   const app = createApp(
@@ -135,6 +143,14 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
     temporal: temporal.client,
     taskQueue,
     tuning: options.tuning,
+    workerEnv: {
+      DATABASE_URL: databaseUrl,
+      ENCRYPTION_KEYS: encryptionKeys,
+      TEMPORAL_PAYLOAD_KEYS: payloadKeys,
+      TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_NAMESPACE: settings.namespace,
+      LOOKER_ALLOWED_HOSTS: `127.0.0.1:${emulator.port}`,
+    },
     infrastructure: `${options.databaseUrl ? 'given database' : options.databaseServerUrl ? 'BENCH_DATABASE_URL' : 'embedded Postgres'}, ${options.temporalAddress ? 'given Temporal server' : 'Temporal dev server from .tools'}`,
   };
 }

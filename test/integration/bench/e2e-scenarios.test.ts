@@ -10,10 +10,10 @@ import { runE2e } from '../../../bench/e2e/run-e2e';
  */
 const infrastructure = () => ({ databaseUrl: inject('databaseUrl'), temporalAddress: inject('temporalAddress') });
 
-async function run(args: string[]) {
+async function run(args: string[], given: Partial<ReturnType<typeof infrastructure>> = infrastructure()) {
   const cleanup = new Cleanup();
   try {
-    return await runE2e(parseE2eArgs(args)!, cleanup, infrastructure());
+    return await runE2e(parseE2eArgs(args)!, cleanup, given);
   } finally {
     await cleanup.runAll();
   }
@@ -61,7 +61,25 @@ describe('npm run bench end-to-end scenarios, tiny', () => {
     300_000,
   );
 
+  it(
+    'worker scaling: each round backfills with that many production worker processes, on a Temporal server of its own',
+    async () => {
+      const results = await run(['e2e-workers', '--workers', '1,2', '--metrics', '4', '--looks', '2', '--days', '30', '--delay-ms', '0'], {
+        databaseUrl: inject('databaseUrl'),
+      });
+      expect(results.workers?.map((round) => [round.workers, round.backfill.states, round.backfill.datapoints])).toEqual([
+        [1, { active: 4 }, 4 * 30],
+        [2, { active: 4 }, 4 * 30],
+      ]);
+      expect(results.workers![0]!.speedup).toBe(1);
+      expect(results.workers![1]!.speedup).toBeGreaterThan(0);
+    },
+    300_000,
+  );
+
   it('refuses bad arguments, naming the flag', () => {
+    expect(() => parseE2eArgs(['e2e-workers', 'e2e-backfill'])).toThrow('e2e-workers runs alone');
+    expect(() => parseE2eArgs(['e2e-workers', '--workers', '1,0'])).toThrow('--workers must be an integer ≥ 1, got "0"');
     expect(() => parseE2eArgs(['e2e-backfill', '--metrics', '0'])).toThrow('--metrics must be an integer ≥ 1, got "0"');
     expect(() => parseE2eArgs(['e2e-backfill', '--delay-ms', '250,x'])).toThrow('--delay-ms must be an integer ≥ 0, got "x"');
     expect(() => parseE2eArgs(['e2e-daily', '--daily-mode', 'tomorrow'])).toThrow('--daily-mode must be schedule or import-now, got "tomorrow"');
