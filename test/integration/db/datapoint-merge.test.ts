@@ -152,7 +152,7 @@ describe('staging and merging a run', () => {
 
     const retried = await merge(first.importRunId, { replace: true });
 
-    expect(retried).toEqual(first.outcome);
+    expect(retried).toEqual({ ...first.outcome, repeated: true });
     expect(await stored()).toEqual(before);
   });
 
