@@ -139,7 +139,7 @@ describe('production processes from the production build: one API and two worker
     const healthPort = await freePort();
     const processes = [
       startProcess(build.dir, 'api.js', env),
-      startProcess(build.dir, 'worker.js', { ...workerEnv, WORKER_HEALTH_PORT: String(healthPort) }),
+      startProcess(build.dir, 'worker.js', { ...workerEnv, WORKER_HEALTH_PORT: String(healthPort), TEMPORAL_SDK_METRICS_PORT: String(await freePort()) }),
       startProcess(build.dir, 'worker.js', workerEnv),
     ];
     try {
@@ -183,6 +183,12 @@ describe('production processes from the production build: one API and two worker
       // The worker's health port says ready once it polls; the image's HEALTHCHECK probes it.
       const workerReady = await fetch(`http://127.0.0.1:${healthPort}/readyz`);
       expect(workerReady.status).toBe(200);
+      // Both serve Prometheus metrics; the worker's carry the Temporal SDK's, relayed from its exporter.
+      const apiMetrics = await (await fetch(`${api}/metrics`)).text();
+      expect(apiMetrics).toContain('metric_importer_http_request_duration_seconds_count{method="POST",route="/v1/metrics",status="202"} 1');
+      const workerMetrics = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
+      expect(workerMetrics).toContain('# TYPE metric_importer_imports_total counter');
+      expect(workerMetrics).toMatch(/^temporal_worker_task_slots_available\{/m);
       const healthcheck = (extra: Record<string, string>) =>
         run(process.execPath, [path.join(build.dir, 'cli', 'healthcheck.js')], { env: { PATH: process.env.PATH ?? '', ...extra } }).then(
           () => 0,
