@@ -23,7 +23,12 @@ export function installRuntimeLogger(logger: Logger, telemetry: { sdkMetricsPort
       },
     });
   } catch (error) {
-    if (!(error instanceof Error && error.name === 'IllegalStateError')) throw error;
+    if (error instanceof Error && error.name === 'IllegalStateError') return;
+    // E.g. "Failed to start prometheus metrics exporter: Address already in use".
+    if (telemetry.sdkMetricsPort !== undefined && error instanceof Error && /prometheus/i.test(error.message)) {
+      throw new Error(`TEMPORAL_SDK_METRICS_PORT: ${error.message} (port ${telemetry.sdkMetricsPort} on 127.0.0.1); set it to a free port`, { cause: error });
+    }
+    throw error;
   }
 }
 

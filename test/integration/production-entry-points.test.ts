@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -83,6 +84,24 @@ describe('production entry points', () => {
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(expected);
+  });
+
+  it('worker.ts refuses to start when TEMPORAL_SDK_METRICS_PORT is taken, naming the variable', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const result = await entryPoint('worker.ts', {
+        DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db',
+        ENCRYPTION_KEYS: `k1:${generateEncryptionKey()}`,
+        TEMPORAL_PAYLOAD_KEYS: `p1:${generateEncryptionKey()}`,
+        TEMPORAL_ADDRESS: '127.0.0.1:1',
+        TEMPORAL_SDK_METRICS_PORT: String((busy.address() as AddressInfo).port),
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toMatch(/^metric-importer: TEMPORAL_SDK_METRICS_PORT: Failed to start prometheus metrics exporter.*set it to a free port$/);
+    } finally {
+      busy.close();
+    }
   });
 });
 
