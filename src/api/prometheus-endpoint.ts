@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { Histogram, Registry } from 'prom-client';
-import { scrapeAuthorizer } from '../observability/scrape-token';
+import { bearerTokenMatcher } from '../crypto/bearer-token';
 import type { App } from './app';
 import type { AppEnv } from './env';
 import { ApiError } from './errors';
@@ -32,7 +32,8 @@ function routeTemplate(routes: readonly { method: string; path: string }[]): str
  * OpenAPI document. With METRICS_TOKEN set a scrape must send it as a Bearer token.
  */
 export function registerPrometheusEndpoint(app: App, endpoint: { registry: Registry; token?: string }): void {
-  const authorized = scrapeAuthorizer(endpoint.token);
+  // Open without METRICS_TOKEN: the series carry no ids or secrets (docs/operations.md, "Metrics").
+  const authorized = endpoint.token === undefined ? () => true : bearerTokenMatcher(endpoint.token);
   app.get('/metrics', async (c) => {
     if (!authorized(c.req.header('authorization'))) throw new ApiError('unauthorized', 'Send the METRICS_TOKEN as "Authorization: Bearer <token>".');
     const body = await endpoint.registry.metrics();

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { scrapeAuthorizer } from '../observability/scrape-token';
+import { bearerTokenMatcher } from '../crypto/bearer-token';
 
 export interface WorkerHealthServer {
   url: string;
@@ -27,7 +27,8 @@ const sdkScrapeTimeoutMs = 2_000;
  */
 export function startWorkerHealthServer(options: { host: string; port: number; polling: () => boolean; metrics?: WorkerMetricsEndpoint }): Promise<WorkerHealthServer> {
   const { metrics } = options;
-  const authorized = scrapeAuthorizer(metrics?.token);
+  // Open without METRICS_TOKEN, like /healthz: the port is for the cluster's network only.
+  const authorized = metrics?.token === undefined ? () => true : bearerTokenMatcher(metrics.token);
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     const answer = (status: number, body: Record<string, string>) => {

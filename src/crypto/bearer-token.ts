@@ -1,11 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /**
- * Checks the `Authorization` header of a scrape against METRICS_TOKEN; every scrape passes when
- * no token is configured. Digests have equal length, so the comparison time says nothing about it.
+ * Whether an `Authorization` header carries `token` as a Bearer token. Digests have equal length,
+ * so the comparison time says nothing about the token.
  */
-export function scrapeAuthorizer(token: string | undefined): (authorization: string | undefined) => boolean {
-  if (token === undefined) return () => true;
+export function bearerTokenMatcher(token: string): (authorization: string | undefined) => boolean {
   const expected = digest(token);
   return (authorization) => {
     const presented = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
