@@ -60,7 +60,9 @@ describe('Prometheus metrics on the API and the worker', () => {
     const before = (await scrapeApi()).samples;
 
     const integrationId = await createIntegration(stack);
-    // Look 7: five rows, two of them with a null value and one with no date.
+    // Look 7: five rows, two of them with a null value and one with no date. Looker rate limits its
+    // first run (Retry-After: 1 s), so the import succeeds on its second attempt.
+    stack.emulator.control.addFault({ type: 'rate-limit', retryAfterSeconds: 1, count: 1, match: { path: '/looks/7/run/json' } });
     const metric = await createMetric(stack, integrationId, { lookId: '7', valueField: 'orders.average_order_value' });
     const imported = await eventuallyStatus(stack, metric.id, (s) => s.lastImport !== null, { timeoutMs: 60_000 });
     expect(imported).toMatchObject({ state: 'active', lastImport: { kind: 'backfill', succeeded: true } });
@@ -84,13 +86,14 @@ describe('Prometheus metrics on the API and the worker', () => {
     expect(w('datapoints_total', { change: 'deleted' })).toBe(0);
     expect(w('look_rows_skipped_total', { reason: 'null_value' })).toBe(2);
     expect(w('look_rows_skipped_total', { reason: 'missing_date' })).toBe(1);
-    // One Look run each, by endpoint template: the Look id is no label.
-    expect(w('looker_request_duration_seconds_count', { endpoint: 'GET /looks/{id}/run/json', outcome: 'ok' })).toBe(1);
-    expect(w('looker_request_duration_seconds_count', { endpoint: 'GET /looks/{id}/run/json', outcome: 'http_404' })).toBe(1);
-    expect(w('looker_query_slot_wait_seconds_count', { outcome: 'acquired' })).toBe(2);
-    // The Look that is gone fails once, for good: no retry.
+    // The Look runs by endpoint template and outcome: the Look id is no label.
+    const runs = (outcome: string) => w('looker_request_duration_seconds_count', { endpoint: 'GET /looks/{id}/run/json', outcome });
+    expect([runs('ok'), runs('http_429'), runs('http_404')]).toEqual([1, 1, 1]);
+    expect(w('looker_query_slot_wait_seconds_count', { outcome: 'acquired' })).toBe(3);
+    // The rate limit was retried; the Look that is gone failed once, for good.
+    expect(w('activity_failures_total', { activity: 'runLook', failure_type: 'LookerRateLimited', retryable: 'true' })).toBe(1);
     expect(w('activity_failures_total', { activity: 'runLook', failure_type: 'LookNotFound', retryable: 'false' })).toBe(1);
-    expect(w('activity_failures_total', { retryable: 'true' })).toBe(0);
+    expect(w('activity_failures_total')).toBe(2);
     // The Temporal SDK's own worker metrics, relayed from its exporter.
     const sdkNames = new Set(worker.samples.map((sample) => sample.name).filter((name) => name.startsWith('temporal_')));
     expect(sdkNames).toContain('temporal_worker_task_slots_available');
