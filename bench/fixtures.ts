@@ -5,6 +5,7 @@ import { importRuns, integrations, metrics, workspaces, type ImportRunKind } fro
 import type { SharedLookResults } from '../src/looker/shared-look-results';
 import type { LookerClientFactory } from '../src/looker/client-factory';
 import { silentLogger } from '../src/logger';
+import { createPrometheusMetrics } from '../src/observability/prometheus';
 
 export interface Datapoint {
   date: string;
@@ -86,5 +87,5 @@ export function upsertDeps(db: Db, maxRows: number): ActivityDeps {
     },
   };
   const sharedLookResults: SharedLookResults = { rows: () => Promise.reject(new Error('the write-path benches do not call Looker')) };
-  return { db, logger: silentLogger, lookerClients, maxRows, sharedLookResults };
+  return { db, logger: silentLogger, lookerClients, maxRows, sharedLookResults, prometheus: createPrometheusMetrics() };
 }

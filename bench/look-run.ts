@@ -20,6 +20,7 @@ import { createImportRun, createMetric } from './fixtures';
 import { collectGarbage } from './gc';
 import { note, step } from './progress';
 import { timed, type Samples } from './stats';
+import { createPrometheusMetrics } from '../src/observability/prometheus';
 
 export interface LookRunBenchResult {
   rows: number;
@@ -68,6 +69,7 @@ export async function benchLookRun(options: { db: Db; sql: postgres.Sql; repeats
     lookerClients: createLookerClientFactory({ db, secretBox, dispatcher }),
     logger: silentLogger,
     maxRows,
+    prometheus: createPrometheusMetrics(),
     sharedLookResults: createSharedLookResults({ db, logger: silentLogger, leaseMs: defaultLookerLeaseSeconds * 1000, backfillMaxAgeMs: defaultSharedResultMaxAgeSeconds * 1000 }),
   });
   const activityEnvironment = new MockActivityEnvironment();

@@ -2,6 +2,7 @@ import type { Db } from '../db/client';
 import type { LookerClientFactory } from '../looker/client-factory';
 import type { SharedLookResults } from '../looker/shared-look-results';
 import type { Logger } from '../logger';
+import type { PrometheusMetrics } from '../observability/prometheus';
 
 export interface ActivityDeps {
   db: Db;
@@ -11,4 +12,6 @@ export interface ActivityDeps {
   maxRows: number;
   /** One Look run serves every import of the same (integration, Look, row limit) due together. */
   sharedLookResults: SharedLookResults;
+  /** Counts imports, rows, datapoints and failed attempts (docs/operations.md, "Metrics"). */
+  prometheus: PrometheusMetrics;
 }

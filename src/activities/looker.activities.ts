@@ -106,6 +106,8 @@ export function createLookerActivities(deps: ActivityDeps) {
             message: `Import run ${importRunId} is already finished: this late attempt staged nothing.`,
           });
         }
+        deps.prometheus.lookRowsRead.inc(parsed.rowsRead);
+        for (const [reason, n] of Object.entries(parsed.skipped)) deps.prometheus.rowsSkipped.inc({ reason }, n);
         const skipped = Object.values(parsed.skipped).reduce((sum, n) => sum + n, 0);
         const warnings = parsed.possiblyTruncated
           ? [

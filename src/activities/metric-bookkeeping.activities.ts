@@ -1,5 +1,5 @@
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
-import { importRuns, metrics, stagedDatapoints } from '../db/schema';
+import { importRuns, metrics, stagedDatapoints, type ImportRunKind } from '../db/schema';
 import { nextImportAt } from '../shared/schedule';
 import type { CarriedState, ImportKind, ImportSchedule, MetricState } from '../shared/types';
 import type { Db } from '../db/client';
@@ -9,7 +9,7 @@ import { metricGone, translated } from './failures';
 const abandonedRunMessage = 'The import was abandoned (its workflow was terminated, reset or restarted) and never finished.';
 
 /** Bookkeeping the API reads: metric state, schedule and the import-run history. */
-export function createBookkeepingActivities({ db, logger }: ActivityDeps) {
+export function createBookkeepingActivities({ db, logger, prometheus }: ActivityDeps) {
   return {
     /** The first run's schedule and pause flag, from the metric row. */
     loadMetricSchedule({ metricId }: { metricId: string }): Promise<Pick<CarriedState, 'schedule' | 'paused'>> {
@@ -32,7 +32,10 @@ export function createBookkeepingActivities({ db, logger }: ActivityDeps) {
     },
 
     finishImportRun(input: ImportRunFinish): Promise<void> {
-      return translated(logger, 'finishImportRun', () => recordImportRunFinish(db, input));
+      return translated(logger, 'finishImportRun', async () => {
+        const closed = await recordImportRunFinish(db, input);
+        if (closed) prometheus.imports.inc({ kind: closed, outcome: input.succeeded ? 'succeeded' : 'failed' });
+      });
     },
 
     saveMetricState(input: {
@@ -125,16 +128,25 @@ export interface ImportRunFinish {
   metricId?: string;
 }
 
-/** Closes the run and writes the metric state it leaves (and the next import, when given); idempotent. */
-export async function recordImportRunFinish(db: Db, input: ImportRunFinish, nextImport?: Date): Promise<void> {
-  await db.transaction(async (tx) => {
+/**
+ * Closes the run and writes the metric state it leaves (and the next import, when given); idempotent.
+ * Returns the run's kind when this call closed it, so a retry is not counted twice.
+ */
+export async function recordImportRunFinish(db: Db, input: ImportRunFinish, nextImport?: Date): Promise<ImportRunKind | undefined> {
+  return db.transaction(async (tx) => {
+    const [before] = await tx
+      .select({ kind: importRuns.kind, status: importRuns.status })
+      .from(importRuns)
+      .where(eq(importRuns.id, input.importRunId))
+      .for('update');
     const [run] = await tx
       .update(importRuns)
       .set({ status: input.succeeded ? 'succeeded' : 'failed', finishedAt: sql`coalesce(${importRuns.finishedAt}, now())`, error: input.error ?? null })
       .where(eq(importRuns.id, input.importRunId))
       .returning({ metricId: importRuns.metricId });
     const metricId = run?.metricId ?? input.metricId;
-    if (metricId === undefined) return;
+    const closed = before?.status === 'running' ? before.kind : undefined;
+    if (metricId === undefined) return closed;
     // A failed run was never merged: what it staged would otherwise stay forever.
     await tx.delete(stagedDatapoints).where(eq(stagedDatapoints.importRunId, input.importRunId));
     await tx
@@ -147,6 +159,7 @@ export async function recordImportRunFinish(db: Db, input: ImportRunFinish, next
         updatedAt: new Date(),
       })
       .where(eq(metrics.id, metricId));
+    return closed;
   });
 }
 
@@ -163,10 +176,14 @@ export interface ImportSuccess {
  * needs neither a `finishImportRun` nor a next-import computation and save of its own. A schedule
  * this worker cannot compute is left to the workflow's local activity, which reports it.
  */
-export async function recordImportSucceeded(db: Db, importRunId: string, success: ImportSuccess): Promise<{ nextImportAtMs?: number }> {
+export async function recordImportSucceeded(
+  db: Db,
+  importRunId: string,
+  success: ImportSuccess,
+): Promise<{ next: { nextImportAtMs?: number }; closed: ImportRunKind | undefined }> {
   const atMs = success.nextImport ? computableNextImportAt(success.nextImport.afterMs, success.nextImport.schedule) : undefined;
-  await recordImportRunFinish(db, { importRunId, succeeded: true, metricState: success.metricState }, atMs === undefined ? undefined : new Date(atMs));
-  return atMs === undefined ? {} : { nextImportAtMs: atMs };
+  const closed = await recordImportRunFinish(db, { importRunId, succeeded: true, metricState: success.metricState }, atMs === undefined ? undefined : new Date(atMs));
+  return { next: atMs === undefined ? {} : { nextImportAtMs: atMs }, closed };
 }
 
 function computableNextImportAt(afterMs: number, schedule: ImportSchedule): number | undefined {

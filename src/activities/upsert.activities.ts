@@ -16,7 +16,7 @@ export interface UpsertResult {
 const nothing = { inserted: 0, updated: 0, unchanged: 0, deleted: 0 };
 
 /** Merges a run's staged rows into datapoints in one transaction, once, whatever the retries (src/db/datapoint-merge.ts). */
-export function createUpsertActivities({ db, logger }: ActivityDeps) {
+export function createUpsertActivities({ db, logger, prometheus }: ActivityDeps) {
   return {
     /**
      * `replace` also deletes stored dates the run does not contain; `discard` stores nothing and only
@@ -36,13 +36,18 @@ export function createUpsertActivities({ db, logger }: ActivityDeps) {
     }): Promise<UpsertResult & { nextImportAtMs?: number }> {
       return translated(logger, 'upsertDatapoints', () =>
         whileHeartbeating(async () => {
-          const merged = await db.transaction(async (tx): Promise<UpsertResult> => {
+          const { merged, repeated } = await db.transaction(async (tx): Promise<{ merged: UpsertResult; repeated: boolean }> => {
             const outcome = await mergeStagedRun(tx, { importRunId, replace, discard });
             if (outcome.kind === 'gone') throw metricGone(importRunId);
-            if (outcome.kind === 'discarded') return { ...nothing, stale: outcome.stale };
-            return { ...outcome.counts, stale: false };
+            if (outcome.kind === 'discarded') return { merged: { ...nothing, stale: outcome.stale }, repeated: false };
+            return { merged: { ...outcome.counts, stale: false }, repeated: outcome.repeated };
           });
-          return success && !merged.stale ? { ...merged, ...(await recordImportSucceeded(db, importRunId, success)) } : merged;
+          // Counted once per run: a retry after a lost answer gets the recorded counts again.
+          if (!repeated) for (const change of ['inserted', 'updated', 'unchanged', 'deleted'] as const) prometheus.datapoints.inc({ change }, merged[change]);
+          if (!success || merged.stale) return merged;
+          const { next, closed } = await recordImportSucceeded(db, importRunId, success);
+          if (closed) prometheus.imports.inc({ kind: closed, outcome: 'succeeded' });
+          return { ...merged, ...next };
         }),
       );
     },

@@ -13,6 +13,7 @@ import { registerDocsPage } from './docs-page';
 import type { ApiDeps } from './deps';
 import type { AppEnv } from './env';
 import { ApiError, fieldErrors, problemResponse, type ErrorCode } from './errors';
+import { httpRequestMetrics, registerPrometheusEndpoint } from './prometheus-endpoint';
 import { limiterFrom, rateLimitedPerAddress, rateLimitedPerKey } from './rate-limit';
 import { registerRoutes } from './routes';
 
@@ -36,6 +37,7 @@ export function createApp(deps: ApiDeps): App {
   });
 
   app.use('*', requestId());
+  app.use('*', httpRequestMetrics(deps.prometheus.httpRequestDuration));
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
@@ -64,6 +66,7 @@ export function createApp(deps: ApiDeps): App {
     description: "The operator's ADMIN_TOKEN; the admin routes answer 404 when it is not configured.",
   });
   registerRoutes(app, deps);
+  registerPrometheusEndpoint(app, deps.metricsEndpoint);
   app.doc('/openapi.json', {
     openapi: '3.0.3',
     info: {

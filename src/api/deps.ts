@@ -3,6 +3,8 @@ import type { Db } from '../db/client';
 import type { MigrationState } from '../db/migration-status';
 import type { LookerClientFactory } from '../looker/client-factory';
 import type { Logger } from '../logger';
+import type { PrometheusMetrics } from '../observability/prometheus';
+import type { Registry } from 'prom-client';
 import type { MetricWorkflowGateway } from '../temporal/metric-workflow-gateway';
 import type { CodecEndpointSettings } from './codec-routes';
 import type { RateLimits } from './rate-limit';
@@ -34,6 +36,10 @@ export interface ApiDeps {
    * Production never sets it.
    */
   consoleLocalSignIn?: { token: string; apiKey: string };
+  /** The process's Prometheus series (the API records its HTTP requests there). */
+  prometheus: PrometheusMetrics;
+  /** What GET /metrics serves, and the METRICS_TOKEN a scrape must send when set. */
+  metricsEndpoint: { registry: Registry; token?: string };
   /** Readiness probes for /readyz. */
   probes: { postgres(): Promise<boolean>; temporal(): Promise<boolean>; migrations(): Promise<MigrationState | 'unknown'> };
 }

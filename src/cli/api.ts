@@ -22,6 +22,7 @@ runMain(async () => {
       adminToken: config.ADMIN_TOKEN,
       codecEndpoint: codecEndpointFrom(config.CODEC_TOKEN, temporalSettings.payloadKeys, config.TEMPORAL_UI_URL),
       ...rateLimitsFrom(config),
+      metricsToken: config.METRICS_TOKEN,
     }),
   );
   const server = await startApiServer(app, { host: config.HOST, port: config.PORT, ...httpTimeoutsFrom(config) });

@@ -1,6 +1,6 @@
 import { loadConfig, workerTuningFrom } from '../config/env';
 import { createLogger } from '../logger';
-import { activitiesFor, createServices, serviceSettingsFrom, temporalSettingsFrom } from '../runtime/services';
+import { activitiesFor, createServices, serviceSettingsFrom, temporalSettingsFrom, workerMetricsEndpointFrom } from '../runtime/services';
 import { connectWorkerConnection } from '../temporal/connection';
 import { createMetricWorker } from '../temporal/worker';
 import { startWorkerHealthServer } from '../runtime/worker-health-server';
@@ -12,7 +12,7 @@ runMain(async () => {
   const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, name: 'metric-importer-worker' });
   const services = createServices(serviceSettingsFrom(config, logger));
   const temporalSettings = temporalSettingsFrom(config);
-  const connection = await connectWorkerConnection(temporalSettings, logger);
+  const connection = await connectWorkerConnection(temporalSettings, logger, { sdkMetricsPort: config.TEMPORAL_SDK_METRICS_PORT });
   try {
     const worker = await createMetricWorker({
       connection,
@@ -26,7 +26,12 @@ runMain(async () => {
     const health =
       config.WORKER_HEALTH_PORT === undefined
         ? undefined
-        : await startWorkerHealthServer({ host: config.HOST, port: config.WORKER_HEALTH_PORT, polling: () => worker.getState() === 'RUNNING' });
+        : await startWorkerHealthServer({
+            host: config.HOST,
+            port: config.WORKER_HEALTH_PORT,
+            polling: () => worker.getState() === 'RUNNING',
+            metrics: workerMetricsEndpointFrom(services, config),
+          });
     logger.info({ namespace: config.TEMPORAL_NAMESPACE, health: health?.url }, 'worker started');
     try {
       // The SDK's runtime drains the worker on SIGINT/SIGTERM; run() resolves once it has.

@@ -74,6 +74,10 @@ export const configSchema = z.object({
   TEMPORAL_UI_PORT: port(8233),
   TEMPORAL_WORKFLOW_BUNDLE: z.string().min(1).optional(),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+  // The Temporal SDK's own Prometheus exporter, on 127.0.0.1 only; the worker's /metrics relays it.
+  TEMPORAL_SDK_METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+  // When set, GET /metrics (API and worker health port) requires it as a Bearer token.
+  METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   ENCRYPTION_KEYS: z.string().min(1).optional(),
   TEMPORAL_PAYLOAD_KEYS: z.string().min(1).optional(),
   ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),

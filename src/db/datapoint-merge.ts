@@ -24,8 +24,8 @@ export interface MergeCounts {
 export type MergeOutcome =
   /** The run or its metric no longer exists. */
   | { kind: 'gone' }
-  /** Merged now, or earlier by an attempt whose answer was lost (the recorded counts). */
-  | { kind: 'merged'; counts: MergeCounts }
+  /** Merged now, or earlier by an attempt whose answer was lost (`repeated`: the recorded counts). */
+  | { kind: 'merged'; counts: MergeCounts; repeated: boolean }
   /** Nothing stored: the workflow refused the result, or the metric's source changed since the run started. */
   | { kind: 'discarded'; stale: boolean };
 
@@ -111,7 +111,7 @@ export async function mergeStagedRun(tx: Tx, input: { importRunId: string; repla
   if (!run || run.currentVersion === null) return { kind: 'gone' };
   // Answered before (a retry after a commit whose answer was lost): the same answer again.
   if (run.inserted !== null) {
-    return run.discardedAsStale ? { kind: 'discarded', stale: true } : { kind: 'merged', counts: recordedCounts(run) };
+    return run.discardedAsStale ? { kind: 'discarded', stale: true } : { kind: 'merged', counts: recordedCounts(run), repeated: true };
   }
   const stale = run.configVersion !== run.currentVersion;
   if (input.discard || stale) {
@@ -120,7 +120,7 @@ export async function mergeStagedRun(tx: Tx, input: { importRunId: string; repla
     return { kind: 'discarded', stale };
   }
   const [merged] = await mergeStatement(tx, importRunId, run.metricId, input.replace).execute();
-  return { kind: 'merged', counts: recordedCounts(merged!) };
+  return { kind: 'merged', counts: recordedCounts(merged!), repeated: false };
 }
 
 /** The counts recorded on a merged run (all set together, so none is null once `inserted` is not). */

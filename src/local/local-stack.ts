@@ -150,6 +150,7 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
         adminToken: config.ADMIN_TOKEN,
         codecEndpoint: codecEndpointFrom(codecToken, temporalSettings.payloadKeys, temporalUiUrl),
         ...rateLimitsFrom(config),
+        metricsToken: config.METRICS_TOKEN,
       }),
     );
     const server: ApiServer = await startApiServer(app, { host: config.HOST, port: config.PORT, ...httpTimeoutsFrom(config) });

@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import type { SecretBox } from '../crypto/secret-box';
 import type { Db } from '../db/client';
 import { integrations } from '../db/schema';
-import { defaultRequestTimeoutMs, LookerClient, type LookFieldsCache } from './client';
+import { defaultRequestTimeoutMs, LookerClient, type LookerRequestObserver, type LookFieldsCache } from './client';
 import { createLookFieldsCache } from './look-fields-cache';
 import { createPostgresTokenStore, tokenAad, type TokenBinding } from './postgres-token-store';
 import type { QuerySlots } from './query-slots';
@@ -35,8 +35,10 @@ export function createLookerClientFactory(deps: {
   runTimeoutMs?: number;
   /** Caps each saved integration's concurrent Looker queries over all workers; uncapped without. */
   querySlots?: QuerySlots;
+  /** Told of every HTTP call any of its clients makes to Looker. */
+  onLookerRequest?: LookerRequestObserver;
 }): LookerClientFactory {
-  const timeouts = { requestTimeoutMs: deps.requestTimeoutMs, runTimeoutMs: deps.runTimeoutMs };
+  const timeouts = { requestTimeoutMs: deps.requestTimeoutMs, runTimeoutMs: deps.runTimeoutMs, onRequest: deps.onLookerRequest };
   // A login holds its lease at most its own timeout; the slack covers storing the token.
   const leaseMs = (deps.requestTimeoutMs ?? defaultRequestTimeoutMs) + 10_000;
   // One store per (integration, endpoint, client id) for the whole process, so concurrent

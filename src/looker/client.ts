@@ -25,7 +25,15 @@ export interface LookerClientOptions {
   queryGate?: QueryGate;
   /** Field metadata of recent lookFields calls, shared by the process's clients of the integration. */
   fieldsCache?: LookFieldsCache;
+  /** Told of every HTTP call to Looker (the Prometheus series). */
+  onRequest?: LookerRequestObserver;
 }
+
+/**
+ * One HTTP call to Looker: its endpoint as a template (`GET /looks/{id}/run/json`, no id), how
+ * it ended (`ok`, `http_4xx`…, `timeout`, `network`, `refused`) and the seconds until its headers arrived.
+ */
+export type LookerRequestObserver = (call: { endpoint: string; outcome: string; seconds: number }) => void;
 
 /** A short-lived cache of a Look's fields (see look-fields-cache.ts). */
 export interface LookFieldsCache {
@@ -438,6 +446,9 @@ export class LookerClient {
       body = new URLSearchParams(options.form).toString();
     }
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
+    const started = performance.now();
+    const observe = (outcome: string) =>
+      this.options.onRequest?.({ endpoint: `${options.method ?? 'GET'} ${endpointTemplate(path)}`, outcome, seconds: (performance.now() - started) / 1000 });
     try {
       // undici's request never follows redirects: a 3xx comes back to us and fails (see throwForRedirect).
       const response = await request(url, {
@@ -449,9 +460,12 @@ export class LookerClient {
         bodyTimeout: timeoutMs,
         signal: options.signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), options.signal]) : AbortSignal.timeout(timeoutMs),
       });
+      observe(statusOutcome(response.statusCode));
       return { status: response.statusCode, headers: response.headers, body: response.body, timeoutMs };
     } catch (error) {
-      throw toTransportError(error, timeoutMs);
+      const failure = toTransportError(error, timeoutMs);
+      observe(failure.name === 'AddressRefusedError' ? 'refused' : options.signal?.aborted ? 'cancelled' : isTimeout(error) ? 'timeout' : 'network');
+      throw failure;
     }
   }
 
@@ -546,17 +560,30 @@ export function retryAfterMs(header: string | string[] | undefined, now = Date.n
   return Number.isNaN(date) ? 30_000 : Math.max(0, date - now);
 }
 
-function toTransportError(error: unknown, timeoutMs: number): Error {
-  if (error instanceof LookerError) return error;
-  if (error instanceof Error && error.name === 'AddressRefusedError') return error;
-  if (
+/** The path with its Look id replaced, so the endpoint is a bounded label. */
+function endpointTemplate(path: string): string {
+  return path === '/looks/search' ? path : path.replace(/^\/looks\/[^/]+/, '/looks/{id}');
+}
+
+function statusOutcome(status: number): string {
+  if (status >= 200 && status < 300) return 'ok';
+  if (status === 401 || status === 404 || status === 429) return `http_${status}`;
+  return `http_${Math.floor(status / 100)}xx`;
+}
+
+function isTimeout(error: unknown): boolean {
+  return (
     error instanceof undiciErrors.HeadersTimeoutError ||
     error instanceof undiciErrors.BodyTimeoutError ||
     error instanceof undiciErrors.ConnectTimeoutError ||
     (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
-  ) {
-    return lookerErrors.unavailable(`no answer within ${Math.round(timeoutMs / 1000)} s`);
-  }
+  );
+}
+
+function toTransportError(error: unknown, timeoutMs: number): Error {
+  if (error instanceof LookerError) return error;
+  if (error instanceof Error && error.name === 'AddressRefusedError') return error;
+  if (isTimeout(error)) return lookerErrors.unavailable(`no answer within ${Math.round(timeoutMs / 1000)} s`);
   const code = error instanceof Error && 'code' in error ? String(error.code) : undefined;
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
   if (cause?.name === 'AddressRefusedError') return cause;

@@ -32,7 +32,13 @@ export interface QuerySlots {
  * the lease expires; the next taker deletes it. The cap is read from the integration on every try,
  * so a changed cap applies at once.
  */
-export function createQuerySlots(deps: { db: Db; logger: Logger; leaseMs: number }): QuerySlots {
+export function createQuerySlots(deps: {
+  db: Db;
+  logger: Logger;
+  leaseMs: number;
+  /** Told how long each query waited for its slot and how the wait ended. */
+  onWait?: (seconds: number, outcome: 'acquired' | 'timed_out' | 'cancelled') => void;
+}): QuerySlots {
   const { db, leaseMs } = deps;
 
   const tryTake = (integrationId: string, holder: string): Promise<boolean> =>
@@ -55,17 +61,22 @@ export function createQuerySlots(deps: { db: Db; logger: Logger; leaseMs: number
       return {
         async run(fn, options = {}) {
           const holder = randomUUID();
+          const waitStarted = performance.now();
+          const waited = (outcome: 'acquired' | 'timed_out' | 'cancelled') => deps.onWait?.((performance.now() - waitStarted) / 1000, outcome);
           const deadline = options.maxWaitMs === undefined ? undefined : Date.now() + options.maxWaitMs;
           for (let wait = pollMs.first; !(await tryTake(integrationId, holder)); wait = Math.min(wait * 2, pollMs.max)) {
             if (deadline !== undefined && Date.now() >= deadline) {
+              waited('timed_out');
               throw lookerErrors.querySlotsBusy(options.maxWaitMs!);
             }
             // Jitter spreads the pollers of many waiting imports.
             await sleep(wait / 2 + Math.random() * (wait / 2), undefined, { signal: options.signal }).catch((error: unknown) => {
+              waited('cancelled');
               options.signal?.throwIfAborted();
               throw error;
             });
           }
+          waited('acquired');
           const renew = setInterval(() => {
             db.update(lookerQuerySlots)
               .set({ leaseExpiresAt: sql`now() + ${leaseMs} * interval '1 millisecond'` })

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { Registry } from 'prom-client';
 import { requireSetting, type Config } from '../config/env';
 import type { Dispatcher } from 'undici';
 import { createActivities } from '../activities';
@@ -14,7 +15,11 @@ import { createLookerClientFactory, type LookerClientFactory } from '../looker/c
 import { createQuerySlots } from '../looker/query-slots';
 import { createSharedLookResults } from '../looker/shared-look-results';
 import type { Logger } from '../logger';
+import { createMetricStateRegistry } from '../observability/metric-state-gauge';
+import { createPrometheusMetrics, type PrometheusMetrics } from '../observability/prometheus';
 import type { TemporalSettings } from '../temporal/connection';
+import { sdkMetricsUrl } from '../temporal/runtime-logger';
+import type { WorkerMetricsEndpoint } from './worker-health-server';
 import { createEncryptionCodec, parsePayloadKeys } from '../temporal/payload-codec';
 import type { MetricWorkflowGateway } from '../temporal/metric-workflow-gateway';
 
@@ -41,6 +46,8 @@ export interface Services {
   secretBox: SecretBox;
   dispatcher: Dispatcher;
   lookerClients: LookerClientFactory;
+  /** The process's Prometheus series, recorded by its activities, Looker clients and API. */
+  prometheus: PrometheusMetrics;
   settings: ServiceSettings;
   close(): Promise<void>;
 }
@@ -60,18 +67,26 @@ export function createServices(settings: ServiceSettings): Services {
     headersTimeoutMs: settings.lookerTimeoutSeconds * 1000,
     bodyTimeoutMs: settings.lookerTimeoutSeconds * 1000,
   });
+  const prometheus = createPrometheusMetrics();
   const lookerClients = createLookerClientFactory({
     db: database.db,
     secretBox,
     dispatcher,
     runTimeoutMs: settings.lookerTimeoutSeconds * 1000,
-    querySlots: createQuerySlots({ db: database.db, logger: settings.logger, leaseMs: lookerLeaseMs(settings) }),
+    querySlots: createQuerySlots({
+      db: database.db,
+      logger: settings.logger,
+      leaseMs: lookerLeaseMs(settings),
+      onWait: (seconds, outcome) => prometheus.lookerQuerySlotWait.observe({ outcome }, seconds),
+    }),
+    onLookerRequest: ({ endpoint, outcome, seconds }) => prometheus.lookerRequestDuration.observe({ endpoint, outcome }, seconds),
   });
   return {
     database,
     secretBox,
     dispatcher,
     lookerClients,
+    prometheus,
     settings,
     close: async () => {
       await dispatcher.close();
@@ -101,6 +116,7 @@ export function activitiesFor(services: Services) {
     lookerClients: services.lookerClients,
     logger: settings.logger,
     maxRows: settings.lookerMaxRows,
+    prometheus: services.prometheus,
     sharedLookResults: createSharedLookResults({
       db: services.database.db,
       logger: settings.logger,
@@ -123,6 +139,8 @@ export function apiDepsFor(
     /** TRUST_PROXY_HOPS; 0 by default (X-Forwarded-For ignored). */
     trustProxyHops?: number;
     consoleLocalSignIn?: ApiDeps['consoleLocalSignIn'];
+    /** METRICS_TOKEN: a scrape of /metrics must send it; /metrics is open without it. */
+    metricsToken?: string;
   },
 ): ApiDeps {
   return {
@@ -139,6 +157,12 @@ export function apiDepsFor(
     rateLimits: extra.rateLimits ?? createRateLimits(defaultRateLimitSettings),
     trustProxyHops: extra.trustProxyHops ?? 0,
     consoleLocalSignIn: extra.consoleLocalSignIn,
+    prometheus: services.prometheus,
+    // The metric-state gauge queries Postgres, so only the API (not every worker) reports it.
+    metricsEndpoint: {
+      registry: Registry.merge([services.prometheus.registry, createMetricStateRegistry(services.database.db, services.settings.logger)]),
+      token: extra.metricsToken,
+    },
     probes: {
       postgres: async () => {
         try {
@@ -218,4 +242,13 @@ export function codecEndpointFrom(
 ): CodecEndpointSettings | undefined {
   if (token === undefined) return undefined;
   return { codec: createEncryptionCodec(payloadKeys), token, allowedOrigins: temporalUiUrl ? [new URL(temporalUiUrl).origin] : [] };
+}
+
+/** The worker's /metrics: its own series plus the Temporal SDK's, when TEMPORAL_SDK_METRICS_PORT is set. */
+export function workerMetricsEndpointFrom(services: Services, config: Pick<Config, 'TEMPORAL_SDK_METRICS_PORT' | 'METRICS_TOKEN'>): WorkerMetricsEndpoint {
+  return {
+    registry: services.prometheus.registry,
+    sdkMetricsUrl: config.TEMPORAL_SDK_METRICS_PORT === undefined ? undefined : sdkMetricsUrl(config.TEMPORAL_SDK_METRICS_PORT),
+    token: config.METRICS_TOKEN,
+  };
 }

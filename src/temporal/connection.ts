@@ -27,8 +27,12 @@ export async function connectTemporalClient(settings: TemporalSettings): Promise
   return { client, close: () => connection.close() };
 }
 
-export async function connectWorkerConnection(settings: Omit<TemporalSettings, 'payloadKeys'>, logger?: Logger): Promise<NativeConnection> {
-  if (logger) installRuntimeLogger(logger);
+export async function connectWorkerConnection(
+  settings: Omit<TemporalSettings, 'payloadKeys'>,
+  logger?: Logger,
+  telemetry?: { sdkMetricsPort?: number },
+): Promise<NativeConnection> {
+  if (logger) installRuntimeLogger(logger, telemetry);
   return NativeConnection.connect({
     address: settings.address,
     ...(settings.apiKey ? { apiKey: settings.apiKey, tls: true } : {}),

@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -84,6 +85,24 @@ describe('production entry points', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(expected);
   });
+
+  it('worker.ts refuses to start when TEMPORAL_SDK_METRICS_PORT is taken, naming the variable', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const result = await entryPoint('worker.ts', {
+        DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db',
+        ENCRYPTION_KEYS: `k1:${generateEncryptionKey()}`,
+        TEMPORAL_PAYLOAD_KEYS: `p1:${generateEncryptionKey()}`,
+        TEMPORAL_ADDRESS: '127.0.0.1:1',
+        TEMPORAL_SDK_METRICS_PORT: String((busy.address() as AddressInfo).port),
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toMatch(/^metric-importer: TEMPORAL_SDK_METRICS_PORT: Failed to start prometheus metrics exporter.*set it to a free port$/);
+    } finally {
+      busy.close();
+    }
+  });
 });
 
 /** The production build (npm run build) in a folder of its own, where node_modules still resolves. */
@@ -139,7 +158,7 @@ describe('production processes from the production build: one API and two worker
     const healthPort = await freePort();
     const processes = [
       startProcess(build.dir, 'api.js', env),
-      startProcess(build.dir, 'worker.js', { ...workerEnv, WORKER_HEALTH_PORT: String(healthPort) }),
+      startProcess(build.dir, 'worker.js', { ...workerEnv, WORKER_HEALTH_PORT: String(healthPort), TEMPORAL_SDK_METRICS_PORT: String(await freePort()) }),
       startProcess(build.dir, 'worker.js', workerEnv),
     ];
     try {
@@ -183,6 +202,12 @@ describe('production processes from the production build: one API and two worker
       // The worker's health port says ready once it polls; the image's HEALTHCHECK probes it.
       const workerReady = await fetch(`http://127.0.0.1:${healthPort}/readyz`);
       expect(workerReady.status).toBe(200);
+      // Both serve Prometheus metrics; the worker's carry the Temporal SDK's, relayed from its exporter.
+      const apiMetrics = await (await fetch(`${api}/metrics`)).text();
+      expect(apiMetrics).toContain('metric_importer_http_request_duration_seconds_count{method="POST",route="/v1/metrics",status="202"} 1');
+      const workerMetrics = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
+      expect(workerMetrics).toContain('# TYPE metric_importer_imports_total counter');
+      expect(workerMetrics).toMatch(/^temporal_worker_task_slots_available\{/m);
       const healthcheck = (extra: Record<string, string>) =>
         run(process.execPath, [path.join(build.dir, 'cli', 'healthcheck.js')], { env: { PATH: process.env.PATH ?? '', ...extra } }).then(
           () => 0,

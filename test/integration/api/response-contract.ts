@@ -3,8 +3,11 @@ import { expect } from 'vitest';
 import type { ZodType } from 'zod';
 import type { App } from '../../../src/api/app';
 
-/** Paths served by the app that are not API routes and so have no contract (the document itself, the docs page, the web console). */
-export const nonApiPaths = [/^\/openapi\.json$/, /^\/docs(\/.*)?$/, /^\/console(\/.*)?$/];
+/**
+ * Paths served by the app that are not API routes and so have no contract (the document itself,
+ * the docs page, the web console, and Prometheus' /metrics, documented in docs/operations.md).
+ */
+export const nonApiPaths = [/^\/openapi\.json$/, /^\/docs(\/.*)?$/, /^\/console(\/.*)?$/, /^\/metrics$/];
 
 interface DocumentedRoute {
   method: string;

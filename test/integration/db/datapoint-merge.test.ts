@@ -99,7 +99,7 @@ describe('staging and merging a run', () => {
   it('inserts every date of a first import, records the counts on the run and clears the stage', async () => {
     const { importRunId, outcome } = await importPoints(base, { replace: true });
 
-    expect(outcome).toEqual({ kind: 'merged', counts: { inserted: 3, updated: 0, unchanged: 0, deleted: 0 } });
+    expect(outcome).toEqual({ kind: 'merged', counts: { inserted: 3, updated: 0, unchanged: 0, deleted: 0 }, repeated: false });
     expect(await stored()).toEqual(base.map((point) => ({ ...point, importRunId })));
     expect(await recordedCounts(importRunId)).toEqual({ inserted: 3, updated: 0, unchanged: 0, deleted: 0 });
     expect(await stagedCount(importRunId)).toBe(0);
@@ -117,7 +117,7 @@ describe('staging and merging a run', () => {
       { replace: true },
     );
 
-    expect(outcome).toEqual({ kind: 'merged', counts: { inserted: 1, updated: 1, unchanged: 1, deleted: 1 } });
+    expect(outcome).toEqual({ kind: 'merged', counts: { inserted: 1, updated: 1, unchanged: 1, deleted: 1 }, repeated: false });
     expect(await stored()).toEqual([
       { date: '2024-06-29', value: '11.75', importRunId },
       // Numerically equal: not rewritten, so it still names the run that last changed it.
@@ -131,7 +131,7 @@ describe('staging and merging a run', () => {
     await importPoints(base, { replace: true });
     const { outcome } = await importPoints([{ date: '2024-07-01', value: '13' }]);
 
-    expect(outcome).toEqual({ kind: 'merged', counts: { inserted: 1, updated: 0, unchanged: 0, deleted: 0 } });
+    expect(outcome).toEqual({ kind: 'merged', counts: { inserted: 1, updated: 0, unchanged: 0, deleted: 0 }, repeated: false });
     expect((await stored()).map((point) => point.date)).toEqual(['2024-06-28', '2024-06-29', '2024-06-30', '2024-07-01']);
   });
 
@@ -139,7 +139,7 @@ describe('staging and merging a run', () => {
     await importPoints(base, { replace: true });
     const { importRunId, outcome } = await importPoints([], { replace: true });
 
-    expect(outcome).toEqual({ kind: 'merged', counts: { inserted: 0, updated: 0, unchanged: 0, deleted: 0 } });
+    expect(outcome).toEqual({ kind: 'merged', counts: { inserted: 0, updated: 0, unchanged: 0, deleted: 0 }, repeated: false });
     expect(await stored()).toHaveLength(3);
     expect(await recordedCounts(importRunId)).toEqual({ inserted: 0, updated: 0, unchanged: 0, deleted: 0 });
   });
@@ -152,7 +152,7 @@ describe('staging and merging a run', () => {
 
     const retried = await merge(first.importRunId, { replace: true });
 
-    expect(retried).toEqual(first.outcome);
+    expect(retried).toEqual({ ...first.outcome, repeated: true });
     expect(await stored()).toEqual(before);
   });
 
@@ -168,7 +168,7 @@ describe('staging and merging a run', () => {
     await stage(importRunId, base);
     await stage(importRunId, [{ date: '2024-06-30', value: '20' }]);
 
-    expect(await merge(importRunId, { replace: true })).toEqual({ kind: 'merged', counts: { inserted: 1, updated: 0, unchanged: 0, deleted: 0 } });
+    expect(await merge(importRunId, { replace: true })).toEqual({ kind: 'merged', counts: { inserted: 1, updated: 0, unchanged: 0, deleted: 0 }, repeated: false });
     expect(await stored()).toEqual([{ date: '2024-06-30', value: '20', importRunId }]);
   });
 
@@ -195,7 +195,7 @@ describe('staging and merging a run', () => {
     expect((await stored()).map((point) => point.value)).toEqual(['10', '11.5', '12']);
     expect(await stagedCount(importRunId)).toBe(0);
     // The workflow fails a refused run whatever the merge answers; a retry stores nothing either.
-    expect(await merge(importRunId, { replace: true, discard: true })).toEqual({ kind: 'merged', counts: { inserted: 0, updated: 0, unchanged: 0, deleted: 0 } });
+    expect(await merge(importRunId, { replace: true, discard: true })).toEqual({ kind: 'merged', counts: { inserted: 0, updated: 0, unchanged: 0, deleted: 0 }, repeated: true });
     expect((await stored()).map((point) => point.value)).toEqual(['10', '11.5', '12']);
   });
 

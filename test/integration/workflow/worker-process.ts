@@ -1,9 +1,11 @@
 // A worker in its own OS process, wired exactly like `src/cli/worker.ts` (same services, activities
 // and worker factory) but on the task queue the test gives it, so a test can SIGKILL it mid-import.
 // Settings come from the environment: DATABASE_URL, ENCRYPTION_KEYS, TEMPORAL_PAYLOAD_KEYS, TEMPORAL_ADDRESS,
-// TEMPORAL_NAMESPACE, LOOKER_ALLOWED_HOSTS, TASK_QUEUE, and optionally LOOKER_LEASE_SECONDS.
+// TEMPORAL_NAMESPACE, LOOKER_ALLOWED_HOSTS, TASK_QUEUE, and optionally LOOKER_LEASE_SECONDS,
+// WORKER_HEALTH_PORT (on 127.0.0.1), TEMPORAL_SDK_METRICS_PORT and METRICS_TOKEN.
 import { createLogger } from '../../../src/logger';
-import { activitiesFor, createServices } from '../../../src/runtime/services';
+import { activitiesFor, createServices, workerMetricsEndpointFrom } from '../../../src/runtime/services';
+import { startWorkerHealthServer } from '../../../src/runtime/worker-health-server';
 import { connectWorkerConnection } from '../../../src/temporal/connection';
 import { parsePayloadKeys } from '../../../src/temporal/payload-codec';
 import { createMetricWorker } from '../../../src/temporal/worker';
@@ -27,7 +29,9 @@ async function main(): Promise<void> {
     logger,
   });
   const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
-  const connection = await connectWorkerConnection({ address: setting('TEMPORAL_ADDRESS'), namespace }, logger);
+  const optionalPort = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+  const sdkMetricsPort = optionalPort('TEMPORAL_SDK_METRICS_PORT');
+  const connection = await connectWorkerConnection({ address: setting('TEMPORAL_ADDRESS'), namespace }, logger, { sdkMetricsPort });
   try {
     const worker = await createMetricWorker({
       connection,
@@ -37,9 +41,23 @@ async function main(): Promise<void> {
       taskQueue: setting('TASK_QUEUE'),
       payloadKeys: parsePayloadKeys(setting('TEMPORAL_PAYLOAD_KEYS')),
     });
+    const healthPort = optionalPort('WORKER_HEALTH_PORT');
+    const health =
+      healthPort === undefined
+        ? undefined
+        : await startWorkerHealthServer({
+            host: '127.0.0.1',
+            port: healthPort,
+            polling: () => worker.getState() === 'RUNNING',
+            metrics: workerMetricsEndpointFrom(services, { TEMPORAL_SDK_METRICS_PORT: sdkMetricsPort, METRICS_TOKEN: process.env.METRICS_TOKEN }),
+          });
     // The parent waits for this line before it starts work for the worker.
     process.stdout.write('worker-ready\n');
-    await worker.run();
+    try {
+      await worker.run();
+    } finally {
+      await health?.close();
+    }
   } finally {
     await connection.close();
     await services.close();
