@@ -1,4 +1,5 @@
 import { mergeStagedRun } from '../db/datapoint-merge';
+import { inSpan } from '../telemetry/tracing';
 import type { ActivityDeps } from './deps';
 import { metricGone, translated } from './failures';
 import { recordImportSucceeded, type ImportSuccess } from './metric-bookkeeping.activities';
@@ -34,11 +35,22 @@ export function createUpsertActivities({ db, logger }: ActivityDeps) {
       success?: ImportSuccess;
     }): Promise<UpsertResult & { nextImportAtMs?: number }> {
       return translated(logger, 'upsertDatapoints', async () => {
-        const merged = await db.transaction(async (tx): Promise<UpsertResult> => {
-          const outcome = await mergeStagedRun(tx, { importRunId, replace, discard });
-          if (outcome.kind === 'gone') throw metricGone(importRunId);
-          if (outcome.kind === 'discarded') return { ...nothing, stale: outcome.stale };
-          return { ...outcome.counts, stale: false };
+        // Counts only on the span: datapoint values stay out of traces as out of history.
+        const merged = await inSpan('Upsert datapoints', { 'import_run.id': importRunId, 'datapoints.replace': replace, 'datapoints.discard': discard }, async (span) => {
+          const result = await db.transaction(async (tx): Promise<UpsertResult> => {
+            const outcome = await mergeStagedRun(tx, { importRunId, replace, discard });
+            if (outcome.kind === 'gone') throw metricGone(importRunId);
+            if (outcome.kind === 'discarded') return { ...nothing, stale: outcome.stale };
+            return { ...outcome.counts, stale: false };
+          });
+          span.setAttributes({
+            'datapoints.inserted': result.inserted,
+            'datapoints.updated': result.updated,
+            'datapoints.unchanged': result.unchanged,
+            'datapoints.deleted': result.deleted,
+            'datapoints.stale': result.stale,
+          });
+          return result;
         });
         return success && !merged.stale ? { ...merged, ...(await recordImportSucceeded(db, importRunId, success)) } : merged;
       });

@@ -14,6 +14,7 @@ import type { ApiDeps } from './deps';
 import type { AppEnv } from './env';
 import { ApiError, fieldErrors, problemResponse, type ErrorCode } from './errors';
 import { limiterFrom, rateLimitedPerAddress, rateLimitedPerKey } from './rate-limit';
+import { traceRequests } from './request-tracing';
 import { registerRoutes } from './routes';
 
 export type App = OpenAPIHono<AppEnv>;
@@ -36,6 +37,7 @@ export function createApp(deps: ApiDeps): App {
   });
 
   app.use('*', requestId());
+  app.use('*', traceRequests());
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();

@@ -1,4 +1,5 @@
 import { errors as undiciErrors, request, type Dispatcher } from 'undici';
+import { startLookerCallSpan } from './call-span';
 import { LookerError, lookerErrors } from './errors';
 import { JsonStreamError, readJsonArray } from './json-array-stream';
 import { isTokenFresh, type StoredToken, type TokenStore } from './token-store';
@@ -438,6 +439,7 @@ export class LookerClient {
       body = new URLSearchParams(options.form).toString();
     }
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
+    const call = startLookerCallSpan(options.method ?? 'GET', path);
     try {
       // undici's request never follows redirects: a 3xx comes back to us and fails (see throwForRedirect).
       const response = await request(url, {
@@ -449,8 +451,11 @@ export class LookerClient {
         bodyTimeout: timeoutMs,
         signal: options.signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), options.signal]) : AbortSignal.timeout(timeoutMs),
       });
+      // Read to the end or abandoned, the body closes either way.
+      response.body.once('close', () => call.finish(response.statusCode));
       return { status: response.statusCode, headers: response.headers, body: response.body, timeoutMs };
     } catch (error) {
+      call.finish(undefined, error);
       throw toTransportError(error, timeoutMs);
     }
   }
