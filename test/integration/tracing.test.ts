@@ -105,6 +105,10 @@ describe('tracing', () => {
     expect(attribute(upsert, 'datapoints.inserted')).toBe(stored!.count);
     expect(ancestry(upsert).slice(0, 2)).toEqual(['RunActivity:upsertDatapoints', 'StartActivity:upsertDatapoints']);
     expect(ancestry(upsert)).toContain('POST /v1/metrics');
+    // Nothing of the import went to another trace (the integration's credential check is a request, and trace, of its own).
+    const elsewhere = spansOf(collector.bodies).filter((span) => span.traceId !== request.traceId);
+    const importSpan = /^(RunActivity|StartActivity|RunWorkflow|Upsert datapoints$|Looker GET \/looks\/\{look_id\}\/run\/json$)/;
+    expect(elsewhere.filter((span) => importSpan.test(span.name)).map((span) => span.name)).toEqual([]);
     // Only the run's own trace: the stop signal (sent by this test, outside any request) starts another.
     expect(trace.filter((span) => span.name === 'RunWorkflow:metricImportWorkflow')).toHaveLength(1);
 
