@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type DestinationStream, type Logger as PinoLogger, type LoggerOptions } from 'pino';
 import { build as prettyBuild } from 'pino-pretty';
 
@@ -24,6 +26,7 @@ export function createLogger(
   const settings: LoggerOptions = {
     name: options.name ?? 'metric-importer',
     level: options.level ?? 'info',
+    mixin: correlationIds,
     redact: {
       paths: [
         'clientSecret',
@@ -62,3 +65,17 @@ function prettyStream(destination: DestinationStream | undefined, colorize: bool
 
 /** A logger that drops everything, for tests and library defaults. */
 export const silentLogger: Logger = pino({ level: 'silent' });
+
+const logContext = new AsyncLocalStorage<Record<string, string>>();
+
+/** Runs `fn` with `fields` (e.g. the API's request id) on every line logged while it runs, awaits included. */
+export function withLogContext<T>(fields: Record<string, string>, fn: () => T): T {
+  return logContext.run({ ...logContext.getStore(), ...fields }, fn);
+}
+
+/** The request id of the log context and the active span's trace and span ids (only while tracing is on). */
+function correlationIds(): Record<string, string> {
+  const span = trace.getActiveSpan()?.spanContext();
+  const ids = span && isSpanContextValid(span) ? { traceId: span.traceId, spanId: span.spanId } : undefined;
+  return { ...logContext.getStore(), ...ids };
+}

@@ -1,4 +1,5 @@
 import { mergeStagedRun } from '../db/datapoint-merge';
+import { inSpan } from '../telemetry/tracing';
 import type { ActivityDeps } from './deps';
 import { whileHeartbeating } from './heartbeat';
 import { metricGone, translated } from './failures';
@@ -36,11 +37,23 @@ export function createUpsertActivities({ db, logger, prometheus }: ActivityDeps)
     }): Promise<UpsertResult & { nextImportAtMs?: number }> {
       return translated(logger, 'upsertDatapoints', () =>
         whileHeartbeating(async () => {
-          const { merged, repeated } = await db.transaction(async (tx): Promise<{ merged: UpsertResult; repeated: boolean }> => {
-            const outcome = await mergeStagedRun(tx, { importRunId, replace, discard });
-            if (outcome.kind === 'gone') throw metricGone(importRunId);
-            if (outcome.kind === 'discarded') return { merged: { ...nothing, stale: outcome.stale }, repeated: false };
-            return { merged: { ...outcome.counts, stale: false }, repeated: outcome.repeated };
+          // Counts only on the span: datapoint values stay out of traces as out of history.
+          const attributes = { 'import_run.id': importRunId, 'datapoints.replace': replace, 'datapoints.discard': discard };
+          const { merged, repeated } = await inSpan('Upsert datapoints', attributes, async (span) => {
+            const result = await db.transaction(async (tx): Promise<{ merged: UpsertResult; repeated: boolean }> => {
+              const outcome = await mergeStagedRun(tx, { importRunId, replace, discard });
+              if (outcome.kind === 'gone') throw metricGone(importRunId);
+              if (outcome.kind === 'discarded') return { merged: { ...nothing, stale: outcome.stale }, repeated: false };
+              return { merged: { ...outcome.counts, stale: false }, repeated: outcome.repeated };
+            });
+            span.setAttributes({
+              'datapoints.inserted': result.merged.inserted,
+              'datapoints.updated': result.merged.updated,
+              'datapoints.unchanged': result.merged.unchanged,
+              'datapoints.deleted': result.merged.deleted,
+              'datapoints.stale': result.merged.stale,
+            });
+            return result;
           });
           // Counted once per run: a retry after a lost answer gets the recorded counts again.
           if (!repeated) for (const change of ['inserted', 'updated', 'unchanged', 'deleted'] as const) prometheus.datapoints.inc({ change }, merged[change]);

@@ -15,6 +15,7 @@ import type { AppEnv } from './env';
 import { ApiError, fieldErrors, problemResponse, type ErrorCode } from './errors';
 import { httpRequestMetrics, registerPrometheusEndpoint } from './prometheus-endpoint';
 import { limiterFrom, rateLimitedPerAddress, rateLimitedPerKey } from './rate-limit';
+import { traceRequests } from './request-tracing';
 import { registerRoutes } from './routes';
 
 export type App = OpenAPIHono<AppEnv>;
@@ -37,6 +38,7 @@ export function createApp(deps: ApiDeps): App {
   });
 
   app.use('*', requestId());
+  app.use('*', traceRequests());
   app.use('*', httpRequestMetrics(deps.prometheus.httpRequestDuration));
   app.use('*', async (c, next) => {
     const started = performance.now();

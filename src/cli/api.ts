@@ -3,6 +3,7 @@ import { loadConfig } from '../config/env';
 import { createLogger } from '../logger';
 import { httpTimeoutsFrom, startApiServer } from '../runtime/api-server';
 import { apiDepsFor, codecEndpointFrom, createServices, rateLimitsFrom, serviceSettingsFrom, temporalSettingsFrom } from '../runtime/services';
+import { startTracing, tracingSettingsFrom } from '../telemetry/tracing';
 import { connectTemporalClient } from '../temporal/connection';
 import { createMetricWorkflowGateway } from '../temporal/metric-workflow-gateway';
 import { runMain, shutdownSignal } from './run-main';
@@ -11,9 +12,10 @@ import { runMain, shutdownSignal } from './run-main';
 runMain(async () => {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, name: 'metric-importer-api' });
+  const tracing = startTracing(tracingSettingsFrom(config), 'metric-importer-api');
   const services = createServices(serviceSettingsFrom(config, logger));
   const temporalSettings = temporalSettingsFrom(config);
-  const temporal = await connectTemporalClient(temporalSettings);
+  const temporal = await connectTemporalClient(temporalSettings, tracing);
   const app = createApp(
     apiDepsFor(services, {
       workflows: createMetricWorkflowGateway(temporal.client),
@@ -31,4 +33,5 @@ runMain(async () => {
   await server.close();
   await temporal.close();
   await services.close();
+  await tracing?.shutdown();
 });

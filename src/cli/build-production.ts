@@ -4,6 +4,7 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { build } from 'esbuild';
 import { projectRoot } from '../local/paths';
 import { failureConverterPath } from '../temporal/data-converter';
+import { workflowInterceptorModules } from '../temporal/tracing';
 import { workflowsPath } from '../temporal/worker';
 import { runMain } from './run-main';
 
@@ -37,8 +38,9 @@ runMain(async () => {
   await cp(path.join(projectRoot, 'src/console/assets'), path.join(outDir, 'cli/assets'), { recursive: true });
   await cp(failureConverterPath, path.join(outDir, 'cli/failure-converter.js'));
   progress('migrations, console assets and the failure converter copied');
-  // The workflow sandbox gets the same failure converter as the clients, or failures would not decode.
-  const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: new DefaultLogger('WARN') });
+  // The workflow sandbox gets the same failure converter as the clients, or failures would not decode,
+  // and the same interceptors as a worker that bundles at start-up (tracing).
+  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, failureConverterPath, logger: new DefaultLogger('WARN') });
   await mkdir(outDir, { recursive: true });
   await writeFile(path.join(outDir, 'workflow-bundle.js'), code);
   progress(`workflow bundle → dist/workflow-bundle.js (${Math.round(code.length / 1024)} KiB)`);

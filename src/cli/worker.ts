@@ -1,6 +1,7 @@
 import { loadConfig, workerTuningFrom } from '../config/env';
 import { createLogger } from '../logger';
 import { activitiesFor, createServices, serviceSettingsFrom, temporalSettingsFrom, workerMetricsEndpointFrom } from '../runtime/services';
+import { startTracing, tracingSettingsFrom } from '../telemetry/tracing';
 import { connectWorkerConnection } from '../temporal/connection';
 import { createMetricWorker } from '../temporal/worker';
 import { startWorkerHealthServer } from '../runtime/worker-health-server';
@@ -10,6 +11,7 @@ import { runMain } from './run-main';
 runMain(async () => {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, name: 'metric-importer-worker' });
+  const tracing = startTracing(tracingSettingsFrom(config), 'metric-importer-worker');
   const services = createServices(serviceSettingsFrom(config, logger));
   const temporalSettings = temporalSettingsFrom(config);
   const connection = await connectWorkerConnection(temporalSettings, logger, { sdkMetricsPort: config.TEMPORAL_SDK_METRICS_PORT });
@@ -22,6 +24,7 @@ runMain(async () => {
       payloadKeys: temporalSettings.payloadKeys,
       workflowBundlePath: config.TEMPORAL_WORKFLOW_BUNDLE,
       tuning: workerTuningFrom(config),
+      tracing,
     });
     const health =
       config.WORKER_HEALTH_PORT === undefined
@@ -42,5 +45,6 @@ runMain(async () => {
   } finally {
     await connection.close();
     await services.close();
+    await tracing?.shutdown();
   }
 });

@@ -10,6 +10,7 @@ import { startLookerEmulator, type LookerEmulator } from '../looker-emulator';
 import { httpTimeoutsFrom, startApiServer, type ApiServer } from '../runtime/api-server';
 import { activitiesFor, apiDepsFor, codecEndpointFrom, createServices, rateLimitsFrom, serviceSettingsFrom, temporalSettingsFrom, type Services } from '../runtime/services';
 import { findOrInstallTemporalBinary } from '../temporal/binaries';
+import { startTracing, tracingSettingsFrom } from '../telemetry/tracing';
 import { connectTemporalClient, connectWorkerConnection } from '../temporal/connection';
 import { createMetricWorkflowGateway } from '../temporal/metric-workflow-gateway';
 import { createMetricWorker } from '../temporal/worker';
@@ -122,7 +123,9 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
     });
 
     const temporalSettings = temporalSettingsFrom(config, { address: temporalAddress, payloadKeys: secrets.temporalPayloadKeys });
-    const temporal = await connectTemporalClient(temporalSettings);
+    const tracing = startTracing(tracingSettingsFrom(config), 'metric-importer');
+    if (tracing) onStop('tracing', () => tracing.shutdown());
+    const temporal = await connectTemporalClient(temporalSettings, tracing);
     onStop('temporal client', () => temporal.close());
     const workerConnection = await connectWorkerConnection(temporalSettings, logger);
     onStop('worker connection', () => workerConnection.close());
@@ -133,6 +136,7 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
       logger,
       payloadKeys: temporalSettings.payloadKeys,
       tuning: workerTuningFrom(config),
+      tracing,
     });
     const running = worker.run();
     onStop('worker', async () => {

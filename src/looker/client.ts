@@ -1,4 +1,5 @@
 import { errors as undiciErrors, request, type Dispatcher } from 'undici';
+import { startLookerCallSpan } from './call-span';
 import { LookerError, lookerErrors } from './errors';
 import { JsonStreamError, readJsonArray } from './json-array-stream';
 import { isTokenFresh, type StoredToken, type TokenStore } from './token-store';
@@ -449,6 +450,7 @@ export class LookerClient {
     const started = performance.now();
     const observe = (outcome: string) =>
       this.options.onRequest?.({ endpoint: `${options.method ?? 'GET'} ${endpointTemplate(path)}`, outcome, seconds: (performance.now() - started) / 1000 });
+    const call = startLookerCallSpan(options.method ?? 'GET', path);
     try {
       // undici's request never follows redirects: a 3xx comes back to us and fails (see throwForRedirect).
       const response = await request(url, {
@@ -461,8 +463,11 @@ export class LookerClient {
         signal: options.signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), options.signal]) : AbortSignal.timeout(timeoutMs),
       });
       observe(statusOutcome(response.statusCode));
+      // Read to the end or abandoned, the body closes either way.
+      response.body.once('close', () => call.finish(response.statusCode));
       return { status: response.statusCode, headers: response.headers, body: response.body, timeoutMs };
     } catch (error) {
+      call.finish(undefined, error);
       const failure = toTransportError(error, timeoutMs);
       observe(failure.name === 'AddressRefusedError' ? 'refused' : options.signal?.aborted ? 'cancelled' : isTimeout(error) ? 'timeout' : 'network');
       throw failure;

@@ -2,8 +2,10 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { EncryptionKeys } from '../crypto/secret-box';
 import type { Logger } from '../logger';
+import type { Tracing } from '../telemetry/tracing';
 import { createDataConverter } from './data-converter';
 import { installRuntimeLogger } from './runtime-logger';
+import { clientTracingInterceptors } from './tracing';
 
 export interface TemporalSettings {
   address: string;
@@ -15,7 +17,7 @@ export interface TemporalSettings {
 }
 
 /** One client per process, as the SDK recommends; connecting fails fast with the address named. */
-export async function connectTemporalClient(settings: TemporalSettings): Promise<{ client: Client; close(): Promise<void> }> {
+export async function connectTemporalClient(settings: TemporalSettings, tracing?: Tracing): Promise<{ client: Client; close(): Promise<void> }> {
   const connection = await Connection.connect({
     address: settings.address,
     ...(settings.apiKey ? { apiKey: settings.apiKey, tls: true } : {}),
@@ -23,7 +25,12 @@ export async function connectTemporalClient(settings: TemporalSettings): Promise
   }).catch((error: unknown) => {
     throw new Error(`TEMPORAL_ADDRESS: cannot reach Temporal at ${settings.address} (${error instanceof Error ? error.message : String(error)})`);
   });
-  const client = new Client({ connection, namespace: settings.namespace, dataConverter: createDataConverter(settings.payloadKeys) });
+  const client = new Client({
+    connection,
+    namespace: settings.namespace,
+    dataConverter: createDataConverter(settings.payloadKeys),
+    interceptors: clientTracingInterceptors(tracing),
+  });
   return { client, close: () => connection.close() };
 }
 

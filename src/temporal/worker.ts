@@ -5,7 +5,9 @@ import type { EncryptionKeys } from '../crypto/secret-box';
 import { defaultWorkerTuning, type WorkerTuning } from '../config/env';
 import type { Logger } from '../logger';
 import { TASK_QUEUE } from '../shared/ids';
+import type { Tracing } from '../telemetry/tracing';
 import { createDataConverter } from './data-converter';
+import { workerTracingOptions } from './tracing';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -24,6 +26,8 @@ export async function createMetricWorker(options: {
    * missing field takes its default. Looker allows 15 concurrent queries per user.
    */
   tuning?: Partial<WorkerTuning>;
+  /** The process's tracing SDK when OTEL_EXPORTER_OTLP_ENDPOINT is set (startTracing). */
+  tracing?: Tracing;
 }): Promise<Worker> {
   const tuning = { ...defaultWorkerTuning, ...options.tuning };
   return Worker.create({
@@ -33,6 +37,7 @@ export async function createMetricWorker(options: {
     ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath }),
     activities: options.activities,
     dataConverter: createDataConverter(options.payloadKeys),
+    ...workerTracingOptions(options.tracing, { bundled: options.workflowBundlePath !== undefined }),
     maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTaskExecutions,
     maxCachedWorkflows: tuning.maxCachedWorkflows,

@@ -13,6 +13,7 @@ import { activitiesFor, apiDepsFor, codecEndpointFrom, createServices, type Serv
 import { connectTemporalClient, connectWorkerConnection } from '../../src/temporal/connection';
 import { createMetricWorkflowGateway, type MetricWorkflowGateway } from '../../src/temporal/metric-workflow-gateway';
 import { parsePayloadKeys } from '../../src/temporal/payload-codec';
+import type { Tracing } from '../../src/telemetry/tracing';
 import { createMetricWorker } from '../../src/temporal/worker';
 import { devServerNow, emulatorClock } from './test-clock';
 
@@ -82,6 +83,8 @@ export async function startTestStack(
     lookerAllowedHosts?: string[];
     /** Forces the metric workflows the gateway starts to continue as new after this many history events. */
     continueAsNewAfterEvents?: number;
+    /** A tracing SDK the test installed (startTracing): the stack's client and workers then trace. */
+    tracing?: Tracing;
   } = {},
 ): Promise<TestStack> {
   const stops: (() => Promise<void>)[] = [];
@@ -114,7 +117,7 @@ export async function startTestStack(
     ({ client, connection } = options.temporal);
   } else {
     const settings = { address: inject('temporalAddress'), namespace, payloadKeys };
-    const temporal = await connectTemporalClient(settings);
+    const temporal = await connectTemporalClient(settings, options.tracing);
     stops.push(() => temporal.close());
     client = temporal.client;
     connection = await connectWorkerConnection(settings, logger);
@@ -124,7 +127,7 @@ export async function startTestStack(
   const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const gateway = createMetricWorkflowGateway(client, { taskQueue, continueAsNewAfterEvents: options.continueAsNewAfterEvents });
   const startWorker = async () => {
-    const worker = await createMetricWorker({ connection, namespace, activities: activitiesFor(services), logger, taskQueue, payloadKeys });
+    const worker = await createMetricWorker({ connection, namespace, activities: activitiesFor(services), logger, taskQueue, payloadKeys, tracing: options.tracing });
     const running = worker.run();
     const stop = async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();

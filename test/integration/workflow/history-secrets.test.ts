@@ -176,6 +176,11 @@ function historyText(history: unknown): string {
 const isPayload = (value: object): value is { metadata: Record<string, Uint8Array>; data?: Uint8Array } =>
   'metadata' in value && typeof value.metadata === 'object' && value.metadata !== null && 'encoding' in value.metadata;
 const encodingOf = (payload: { metadata: Record<string, Uint8Array> }) => Buffer.from(payload.metadata.encoding ?? []).toString('utf8');
+/** A JSON object of a W3C `traceparent` and at most a `tracestate`: ids and flags, nothing else. */
+const onlyTraceContext = (payload: { data?: Uint8Array }) => {
+  const context = JSON.parse(Buffer.from(payload.data ?? []).toString('utf8')) as Record<string, unknown>;
+  return /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/.test(String(context.traceparent)) && Object.keys(context).every((key) => ['traceparent', 'tracestate'].includes(key));
+};
 
 /** A copy of `value` with every encrypted payload decoded by `codec`, as a worker would see it. */
 async function decodePayloads(value: unknown, codec: PayloadCodec): Promise<unknown> {
@@ -188,14 +193,16 @@ async function decodePayloads(value: unknown, codec: PayloadCodec): Promise<unkn
 }
 
 /**
- * Where the history holds a payload in readable form. Two kinds must be: search attributes (the
- * server indexes them) and the SDK core's own marker bookkeeping (a local activity's sequence number,
- * type and times; a patch id), which core writes without the codec. The local activity's result
- * beside it is encrypted.
+ * Where the history holds a payload in readable form. Three kinds must be: search attributes (the
+ * server indexes them), the SDK core's own marker bookkeeping (a local activity's sequence number,
+ * type and times; a patch id), which core writes without the codec, and the trace context header
+ * (headers never pass the codec), which may hold nothing but the W3C trace context
+ * (docs/operations.md, "Tracing"). The local activity's result beside the markers is encrypted.
  */
 function unencryptedPayloads(value: unknown, at = ''): string[] {
   if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return [];
   if (at.endsWith('.searchAttributes.indexedFields') || /\.markerRecordedEventAttributes\.details\.(data|patch-data)$/.test(at)) return [];
+  if (at.endsWith('.header.fields._tracer-data') && isPayload(value) && onlyTraceContext(value)) return [];
   if (isPayload(value)) return encodingOf(value) === encryptedEncoding ? [] : [`${at} (${encodingOf(value)})`];
   return Object.entries(value).flatMap(([key, child]) => unencryptedPayloads(child, `${at}.${key}`));
 }

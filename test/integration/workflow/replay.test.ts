@@ -4,6 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { createDataConverter } from '../../../src/temporal/data-converter';
 import { parsePayloadKeys } from '../../../src/temporal/payload-codec';
+import { workerTracingOptions } from '../../../src/temporal/tracing';
 import { workflowsPath } from '../../../src/temporal/worker';
 import { testPayloadKeys } from '../../helpers/test-stack';
 import { replayHistoriesDir, replayPayloadKeys, testLogger } from './workflow-helpers';
@@ -18,6 +19,7 @@ import { installRuntimeLogger } from '../../../src/temporal/runtime-logger';
  * The replaying worker has the service's data converter (payload codec and encoded failures), as
  * every worker does: histories recorded before the codec hold plain payloads, which must still decode;
  * histories recorded since are encrypted with the committed replay key (RECORD_REPLAY_HISTORY=1).
+ * It also has the tracing interceptors every worker bundles: histories recorded before them replay untraced.
  */
 describe('replay of recorded histories', async () => {
   installRuntimeLogger(testLogger());
@@ -33,6 +35,6 @@ describe('replay of recorded histories', async () => {
     // dependency so @temporalio/common and @temporalio/proto share one copy, which that needs).
     // A fresh current key, and the replay key histories recorded with the codec were encrypted with.
     const dataConverter = createDataConverter(parsePayloadKeys(`${testPayloadKeys()},${replayPayloadKeys}`));
-    await Worker.runReplayHistory({ workflowsPath, replayName: file, dataConverter }, json);
+    await Worker.runReplayHistory({ workflowsPath, replayName: file, dataConverter, ...workerTracingOptions(undefined, { bundled: false }) }, json);
   });
 });
