@@ -123,9 +123,12 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment once; the error is one line per bad variable, naming it and the problem. */
+/**
+ * Parses the environment once; the error is one line per bad variable, naming it and the problem.
+ * An empty variable counts as unset, as compose's `${ADMIN_TOKEN:-}` passes one.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const result = configSchema.safeParse(env);
+  const result = configSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? 'environment');

@@ -11,6 +11,16 @@ describe('configuration', () => {
     expect(config).toMatchObject({ TRUST_PROXY_HOPS: 0, HTTP_HEADERS_TIMEOUT_SECONDS: 10, HTTP_REQUEST_TIMEOUT_SECONDS: 30, RATE_LIMIT_PER_KEY: 600, ADMIN_RATE_LIMIT: 10 });
   });
 
+  it("treats an empty variable as unset, as compose's ${ADMIN_TOKEN:-} passes one", () => {
+    const config = loadConfig({ ADMIN_TOKEN: '', CODEC_TOKEN: '', METRICS_TOKEN: '', PORT: '' });
+    expect(config.ADMIN_TOKEN).toBeUndefined();
+    expect(config.CODEC_TOKEN).toBeUndefined();
+    expect(config.METRICS_TOKEN).toBeUndefined();
+    expect(config.PORT).toBe(3000);
+    // A short token is still refused, not silently dropped.
+    expect(() => loadConfig({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN: must be at least 24 characters/);
+  });
+
   it('parses lists and numbers', () => {
     const config = loadConfig({ PORT: '8080', LOOKER_ALLOWED_HOSTS: 'Looker.Internal:19999, 10.0.0.5 ,', LOOKER_MAX_ROWS: '5000' });
     expect(config.PORT).toBe(8080);
