@@ -38,7 +38,10 @@ runMain(async () => {
     graceSeconds: config.WORKFLOW_RECONCILE_GRACE_SECONDS,
   });
   await shutdownSignal();
-  await Promise.all([server.close(), reconciler.stop()]);
+  await Promise.all([
+    server.close({ onCut: () => logger.warn('shutdown drain time over: cutting off the requests still in flight') }),
+    reconciler.stop(),
+  ]);
   await temporal.close();
   await services.close();
 });
