@@ -30,7 +30,6 @@ runMain(async () => {
   logger.info({ url: server.url }, 'API listening');
   // A process killed between a metric's row and its workflow leaves them apart: put them back together.
   const reconciler = startWorkflowReconciler({
-    db: services.database.db,
     sql: services.database.sql,
     workflows,
     logger,

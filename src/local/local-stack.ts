@@ -157,7 +157,6 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
     onStop('api server', () => server.close());
     // As in the production API: a crash between a metric's row and its workflow is repaired here.
     const reconciler = startWorkflowReconciler({
-      db: services.database.db,
       sql: services.database.sql,
       workflows,
       logger,

@@ -1,7 +1,5 @@
-import { eq, inArray, sql } from 'drizzle-orm';
 import type postgres from 'postgres';
-import type { Db } from '../db/client';
-import { integrations, metrics, workspaces } from '../db/schema';
+import type { MetricState } from '../db/schema';
 import type { Logger } from '../logger';
 import { WorkflowGatewayError, type MetricWorkflowGateway } from '../temporal/metric-workflow-gateway';
 import { workflowDescription } from '../temporal/workflow-description';
@@ -13,8 +11,11 @@ import { workflowDescription } from '../temporal/workflow-description';
  * (docs/operations.md, "Metric and workflow reconciliation").
  */
 export interface ReconcilerDeps {
-  db: Db;
-  /** The pool's client, for the session advisory lock that lets one process sweep at a time. */
+  /**
+   * The pool. A sweep reserves one connection for its whole run: the advisory lock that lets one
+   * process sweep at a time belongs to a session, and the sweep's reads go over the same one (in
+   * plain SQL: Drizzle does not take a reserved connection).
+   */
   sql: postgres.Sql;
   workflows: MetricWorkflowGateway;
   logger: Logger;
@@ -43,7 +44,7 @@ export async function reconcileMetricWorkflows(deps: ReconcilerDeps, signal?: Ab
     const [lock] = await connection<{ locked: boolean }[]>`select pg_try_advisory_lock(${reconcilerLockKey}) as locked`;
     if (!lock?.locked) return { skipped: true };
     try {
-      return { skipped: false, ...(await sweep(deps, signal)) };
+      return { skipped: false, ...(await sweep(connection, deps, signal)) };
     } finally {
       await connection`select pg_advisory_unlock(${reconcilerLockKey})`;
     }
@@ -53,20 +54,19 @@ export async function reconcileMetricWorkflows(deps: ReconcilerDeps, signal?: Ab
 }
 
 /** Stops between repairs once `signal` aborts (shutdown); the next sweep, here or elsewhere, finishes the job. */
-async function sweep(deps: ReconcilerDeps, signal: AbortSignal | undefined) {
-  const { db, workflows, logger } = deps;
+async function sweep(db: postgres.ReservedSql, deps: ReconcilerDeps, signal: AbortSignal | undefined) {
+  const { workflows, logger } = deps;
   // Workflows of workspaces this database does not know are left alone: another deployment's on the
   // same namespace, or all of them when DATABASE_URL points at the wrong (or an empty) database.
-  const workspaceIds = (await db.select({ id: workspaces.id }).from(workspaces)).map((row) => row.id);
+  const workspaceIds = (await db<{ id: string }[]>`select id from workspaces`).map((row) => row.id);
   // Listed before the metrics are read: a metric created after this point is young and skipped,
   // and a workflow listed here whose metric is missing below surely lost it.
   const running = new Set<string>();
   for (const chunk of chunked(workspaceIds, workspacesPerQuery)) {
     for (const metricId of await workflows.runningMetricIds(chunk)) running.add(metricId);
   }
-  const rows = await db
-    .select({ id: metrics.id, settled: sql<boolean>`${metrics.createdAt} <= now() - make_interval(secs => ${deps.graceSeconds})` })
-    .from(metrics);
+  const rows = await db<{ id: string; settled: boolean }[]>`
+    select id, created_at <= now() - make_interval(secs => ${deps.graceSeconds}) as settled from metrics`;
   const existing = new Set(rows.map((row) => row.id));
   const missing = rows.filter((row) => row.settled && !running.has(row.id)).map((row) => row.id);
   const orphans = [...running].filter((metricId) => !existing.has(metricId));
@@ -75,23 +75,26 @@ async function sweep(deps: ReconcilerDeps, signal: AbortSignal | undefined) {
   const terminated: string[] = [];
   const failed: string[] = [];
   for (const chunk of chunked(missing, metricsPerQuery)) {
-    const details = await db
-      .select({ metric: metrics, integrationName: integrations.name })
-      .from(metrics)
-      .innerJoin(integrations, eq(integrations.id, metrics.integrationId))
-      .where(inArray(metrics.id, chunk));
-    for (const { metric, integrationName } of details) {
+    const details = await db<MissingMetric[]>`
+      select m.id, m.workspace_id, m.integration_id, m.name, m.look_id, m.date_field, m.value_field, m.import_time, m.time_zone, m.state,
+             i.name as integration_name
+      from metrics m join integrations i on i.id = m.integration_id
+      where m.id = any(${chunk}::uuid[])`;
+    for (const metric of details) {
       if (signal?.aborted) break;
       try {
         // No schedule: the workflow reads it, and whether the metric is paused, from the row.
         await workflows.start({
           metricId: metric.id,
-          workspaceId: metric.workspaceId,
-          integrationId: metric.integrationId,
-          describedAs: workflowDescription(metric, { name: integrationName }),
+          workspaceId: metric.workspace_id,
+          integrationId: metric.integration_id,
+          describedAs: workflowDescription(
+            { name: metric.name, lookId: metric.look_id, dateField: metric.date_field, valueField: metric.value_field, importTime: metric.import_time, timeZone: metric.time_zone },
+            { name: metric.integration_name },
+          ),
         });
         started.push(metric.id);
-        logger.warn({ metricId: metric.id, workspaceId: metric.workspaceId, state: metric.state }, 'reconciler started the missing import workflow of a metric');
+        logger.warn({ metricId: metric.id, workspaceId: metric.workspace_id, state: metric.state }, 'reconciler started the missing import workflow of a metric');
       } catch (error) {
         // Visibility lagged behind a start: the workflow runs, which is all that was wanted.
         if (error instanceof WorkflowGatewayError && error.kind === 'already_exists') continue;
@@ -112,6 +115,20 @@ async function sweep(deps: ReconcilerDeps, signal: AbortSignal | undefined) {
     }
   }
   return { metrics: rows.length, runningWorkflows: running.size, started, terminated, failed };
+}
+
+interface MissingMetric {
+  id: string;
+  workspace_id: string;
+  integration_id: string;
+  name: string;
+  look_id: string;
+  date_field: string;
+  value_field: string;
+  import_time: string;
+  time_zone: string;
+  state: MetricState;
+  integration_name: string;
 }
 
 function chunked<T>(items: readonly T[], size: number): T[][] {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/client';
 import { runMigrations } from '../../src/db/migrate';
@@ -36,10 +37,11 @@ describe('metric/workflow reconciler', () => {
     server.pathname = '/postgres';
     testDatabase = await createTestDatabase(server.toString());
     await runMigrations(testDatabase.url);
-    database = createDatabase(testDatabase.url, { max: 4 });
+    // One connection: the sweep must do all its work on the one it reserves.
+    database = createDatabase(testDatabase.url, { max: 1 });
     temporal = await connectTemporalClient({ address: inject('temporalAddress'), namespace: 'default', payloadKeys: parsePayloadKeys(testPayloadKeys()) });
     gateway = createMetricWorkflowGateway(temporal.client, { taskQueue: `reconciler-${randomUUID()}` });
-    deps = { db: database.db, sql: database.sql, workflows: gateway, logger: silentLogger, graceSeconds: 60 };
+    deps = { sql: database.sql, workflows: gateway, logger: silentLogger, graceSeconds: 60 };
     ({ workspaceId } = await createWorkspaceWithKey(database.db, { name: 'reconciler' }));
     const [integration] = await database.db
       .insert(integrations)
@@ -150,17 +152,21 @@ describe('metric/workflow reconciler', () => {
     await database.db.delete(metrics).where(sql`${metrics.id} = ${young}`);
   });
 
-  it('skips the sweep while another process holds the reconciler lock', async () => {
-    const other = await database.sql.reserve();
+  it('skips the sweep while another process holds the reconciler lock, and sweeps once that process is gone', async () => {
+    // Another API process: a session of its own.
+    const other = postgres(testDatabase!.url, { max: 1, onnotice: () => undefined });
+    const orphan = randomUUID();
     try {
       await other`select pg_advisory_lock(${reconcilerLockKey})`;
-      const orphan = randomUUID();
       await startWorkflow(orphan);
+      await eventually(async () => ((await gateway.runningMetricIds([workspaceId])).includes(orphan) ? true : undefined));
       expect(await reconcileMetricWorkflows(deps)).toEqual({ skipped: true });
       expect(await runs(orphan)).toBe('RUNNING');
-      await other`select pg_advisory_unlock(${reconcilerLockKey})`;
     } finally {
-      other.release();
+      await other.end();
     }
+    // Its session ended (as when the process dies), so did its lock.
+    expect(await sweep()).toMatchObject({ started: [], terminated: [orphan], failed: [] });
+    expect(await runs(orphan)).toBe('TERMINATED');
   });
 });
