@@ -2,6 +2,7 @@ import { createApp } from '../api/app';
 import { loadConfig } from '../config/env';
 import { createLogger } from '../logger';
 import { httpTimeoutsFrom, startApiServer } from '../runtime/api-server';
+import { startWorkflowReconciler } from '../runtime/metric-workflow-reconciler';
 import { apiDepsFor, codecEndpointFrom, createServices, rateLimitsFrom, serviceSettingsFrom, temporalSettingsFrom } from '../runtime/services';
 import { startTracing, tracingSettingsFrom } from '../telemetry/tracing';
 import { connectTemporalClient } from '../temporal/connection';
@@ -16,9 +17,10 @@ runMain(async () => {
   const services = createServices(serviceSettingsFrom(config, logger));
   const temporalSettings = temporalSettingsFrom(config);
   const temporal = await connectTemporalClient(temporalSettings, tracing);
+  const workflows = createMetricWorkflowGateway(temporal.client);
   const app = createApp(
     apiDepsFor(services, {
-      workflows: createMetricWorkflowGateway(temporal.client),
+      workflows,
       temporalUiUrl: config.TEMPORAL_UI_URL,
       temporalNamespace: config.TEMPORAL_NAMESPACE,
       adminToken: config.ADMIN_TOKEN,
@@ -29,8 +31,19 @@ runMain(async () => {
   );
   const server = await startApiServer(app, { host: config.HOST, port: config.PORT, ...httpTimeoutsFrom(config) });
   logger.info({ url: server.url }, 'API listening');
+  // A process killed between a metric's row and its workflow leaves them apart: put them back together.
+  const reconciler = startWorkflowReconciler({
+    sql: services.database.sql,
+    workflows,
+    logger,
+    intervalSeconds: config.WORKFLOW_RECONCILE_INTERVAL_SECONDS,
+    graceSeconds: config.WORKFLOW_RECONCILE_GRACE_SECONDS,
+  });
   await shutdownSignal();
-  await server.close();
+  await Promise.all([
+    server.close({ onCut: () => logger.warn('shutdown drain time over: cutting off the requests still in flight') }),
+    reconciler.stop(),
+  ]);
   await temporal.close();
   await services.close();
   await tracing?.shutdown();

@@ -96,6 +96,9 @@ export const configSchema = z.object({
   // A slow client cannot hold a connection: the headers, then the whole request, must arrive in time.
   HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
   HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  // Metric/workflow reconciliation in the API (docs/operations.md#metric-and-workflow-reconciliation).
+  WORKFLOW_RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  WORKFLOW_RECONCILE_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   LOOKER_MAX_ROWS: z.coerce.number().int().min(1).max(5_000_000).default(1_000_000),
   LOOKER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   LOOKER_SHARED_RESULT_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(3600).default(defaultSharedResultMaxAgeSeconds),

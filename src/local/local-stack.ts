@@ -8,6 +8,7 @@ import { runMigrations } from '../db/migrate';
 import type { Logger } from '../logger';
 import { startLookerEmulator, type LookerEmulator } from '../looker-emulator';
 import { httpTimeoutsFrom, startApiServer, type ApiServer } from '../runtime/api-server';
+import { startWorkflowReconciler } from '../runtime/metric-workflow-reconciler';
 import { activitiesFor, apiDepsFor, codecEndpointFrom, createServices, rateLimitsFrom, serviceSettingsFrom, temporalSettingsFrom, type Services } from '../runtime/services';
 import { findOrInstallTemporalBinary } from '../temporal/binaries';
 import { startTracing, tracingSettingsFrom } from '../telemetry/tracing';
@@ -145,10 +146,11 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
     });
 
     const consoleSignInToken = randomBytes(24).toString('base64url');
+    const workflows = createMetricWorkflowGateway(temporal.client);
     const app = createApp(
       apiDepsFor(services, {
         consoleLocalSignIn: { token: consoleSignInToken, apiKey },
-        workflows: createMetricWorkflowGateway(temporal.client),
+        workflows,
         temporalUiUrl,
         temporalNamespace: config.TEMPORAL_NAMESPACE,
         adminToken: config.ADMIN_TOKEN,
@@ -159,6 +161,15 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
     );
     const server: ApiServer = await startApiServer(app, { host: config.HOST, port: config.PORT, ...httpTimeoutsFrom(config) });
     onStop('api server', () => server.close());
+    // As in the production API: a crash between a metric's row and its workflow is repaired here.
+    const reconciler = startWorkflowReconciler({
+      sql: services.database.sql,
+      workflows,
+      logger,
+      intervalSeconds: config.WORKFLOW_RECONCILE_INTERVAL_SECONDS,
+      graceSeconds: config.WORKFLOW_RECONCILE_GRACE_SECONDS,
+    });
+    onStop('workflow reconciler', () => reconciler.stop());
 
     const progress = startBackfillProgress({
       countStates: () => countMetricsByState(services.database.db),

@@ -8,9 +8,9 @@ export interface ApiServer {
   /**
    * Stops accepting connections, lets requests already received finish, closes connections as they
    * fall idle, and cuts whatever is still open after `drainMs` (default 8 s, inside the entry
-   * points' 9 s shutdown grace, docs/operations.md "Shutdown").
+   * points' 9 s shutdown grace, docs/operations.md "Shutdown"); `onCut` hears when it has to.
    */
-  close(options?: { drainMs?: number }): Promise<void>;
+  close(options?: { drainMs?: number; onCut?: () => void }): Promise<void>;
 }
 
 const defaultDrainMs = 8_000;
@@ -55,12 +55,15 @@ export function startApiServer(app: App, options: { host: string; port: number }
       const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
       resolve({
         url: `http://${host}:${info.port}`,
-        close: ({ drainMs = defaultDrainMs } = {}) =>
+        close: ({ drainMs = defaultDrainMs, onCut } = {}) =>
           new Promise<void>((done) => {
             const s = server as ServerType & { closeAllConnections?: () => void; closeIdleConnections?: () => void };
             // A keep-alive connection is idle between requests: close it then, never mid-request.
             const idleSweep = setInterval(() => s.closeIdleConnections?.(), 50);
-            const deadline = setTimeout(() => s.closeAllConnections?.(), drainMs);
+            const deadline = setTimeout(() => {
+              onCut?.();
+              s.closeAllConnections?.();
+            }, drainMs);
             s.close(() => {
               clearInterval(idleSweep);
               clearTimeout(deadline);

@@ -5,3 +5,10 @@ export const TASK_QUEUE = 'metric-import';
 export function metricWorkflowId(metricId: string): string {
   return `metric-import/${metricId}`;
 }
+
+const metricWorkflowIdPrefix = metricWorkflowId('');
+
+/** The metric a workflow id belongs to; undefined for any other workflow. */
+export function metricIdOfWorkflow(workflowId: string): string | undefined {
+  return workflowId.startsWith(metricWorkflowIdPrefix) ? workflowId.slice(metricWorkflowIdPrefix.length) : undefined;
+}

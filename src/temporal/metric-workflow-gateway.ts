@@ -8,7 +8,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
-import { TASK_QUEUE, metricWorkflowId } from '../shared/ids';
+import { TASK_QUEUE, metricIdOfWorkflow, metricWorkflowId } from '../shared/ids';
 import { getStatus, importNow, pause, resume, updateSchedule, updateSourceConfig } from '../shared/messages';
 import { ImportStateKey, IntegrationIdKey, MetricIdKey, WorkspaceIdKey } from '../shared/search-attributes';
 import type { ImportSchedule, MetricStatus, ScheduleChange, SourceConfigChange } from '../shared/types';
@@ -54,6 +54,11 @@ export interface MetricWorkflowGateway {
   resume(metricId: string): Promise<MetricStatus>;
   importNow(metricId: string): Promise<void>;
   terminate(metricId: string, reason: string): Promise<void>;
+  /**
+   * Ids of the metrics whose import workflow runs, for these workspaces only, as Temporal's
+   * visibility store sees them: it may lag a moment behind starts and ends.
+   */
+  runningMetricIds(workspaceIds: readonly string[]): Promise<string[]>;
   /** Is the Temporal frontend answering? For /healthz. */
   reachable(): Promise<boolean>;
 }
@@ -119,6 +124,18 @@ export function createMetricWorkflowGateway(
           // Already gone is what deleting wants.
           if (!(error instanceof WorkflowNotFoundError)) throw error;
         }
+      }),
+    runningMetricIds: (workspaceIds) =>
+      translate(async () => {
+        if (workspaceIds.length === 0) return [];
+        const quoted = workspaceIds.map((id) => `'${id.replaceAll(/['\\]/g, '')}'`).join(', ');
+        const query = `WorkflowType = 'metricImportWorkflow' AND ExecutionStatus = 'Running' AND ${WorkspaceIdKey.name} IN (${quoted})`;
+        const ids: string[] = [];
+        for await (const execution of client.workflow.list({ query })) {
+          const metricId = metricIdOfWorkflow(execution.workflowId);
+          if (metricId !== undefined) ids.push(metricId);
+        }
+        return ids;
       }),
     reachable: async () => {
       try {

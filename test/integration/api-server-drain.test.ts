@@ -28,7 +28,8 @@ describe('API server shutdown', () => {
     // Five connections carry the first five; the rest queue in the client.
     while (received() < 5) await new Promise((resolve) => setTimeout(resolve, 10));
 
-    const closed = server.close({ drainMs: 30_000 });
+    let cut = false;
+    const closed = server.close({ drainMs: 30_000, onCut: () => (cut = true) });
     let closedYet = false;
     void closed.then(() => (closedYet = true));
     const refused = await request(`${server.url}/slow`).then(
@@ -47,6 +48,7 @@ describe('API server shutdown', () => {
     expect(accepted.length).toBe(received());
     for (const answer of accepted) expect(answer).toEqual({ status: 200, body: { ok: true } });
     await closed;
+    expect(cut).toBe(false);
     await agent.close();
   });
 
@@ -58,7 +60,9 @@ describe('API server shutdown', () => {
       (error: { code?: string }) => error.code ?? 'failed',
     );
     while (received() < 1) await new Promise((resolve) => setTimeout(resolve, 10));
-    await server.close({ drainMs: 100 });
+    let cut = false;
+    await server.close({ drainMs: 100, onCut: () => (cut = true) });
     expect(await hanging).not.toBe('answered');
+    expect(cut).toBe(true);
   });
 });

@@ -9,6 +9,8 @@ describe('configuration', () => {
     expect(config.TEMPORAL_ADDRESS).toBeUndefined();
     // X-Forwarded-For is not trusted unless proxies are configured; slow clients are cut off.
     expect(config).toMatchObject({ TRUST_PROXY_HOPS: 0, HTTP_HEADERS_TIMEOUT_SECONDS: 10, HTTP_REQUEST_TIMEOUT_SECONDS: 30, RATE_LIMIT_PER_KEY: 600, ADMIN_RATE_LIMIT: 10 });
+    // The API checks metrics against workflows at start-up and every five minutes.
+    expect(config).toMatchObject({ WORKFLOW_RECONCILE_INTERVAL_SECONDS: 300, WORKFLOW_RECONCILE_GRACE_SECONDS: 60 });
   });
 
   it("treats an empty variable as unset, as compose's ${ADMIN_TOKEN:-} passes one", () => {
@@ -53,6 +55,8 @@ describe('configuration', () => {
     ['WORKER_MAX_CONCURRENT_ACTIVITIES', '0', /WORKER_MAX_CONCURRENT_ACTIVITIES: /],
     ['WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', '1', /WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: /],
     ['WORKER_MAX_CACHED_WORKFLOWS', 'many', /WORKER_MAX_CACHED_WORKFLOWS: /],
+    ['WORKFLOW_RECONCILE_INTERVAL_SECONDS', '-5', /WORKFLOW_RECONCILE_INTERVAL_SECONDS: /],
+    ['WORKFLOW_RECONCILE_GRACE_SECONDS', 'soon', /WORKFLOW_RECONCILE_GRACE_SECONDS: /],
     ['LOOKER_ALLOWED_HOSTS', 'looker.internal,https://10.0.0.5/api', /LOOKER_ALLOWED_HOSTS: Invalid host entry "https:\/\/10\.0\.0\.5\/api": use "host" or "host:port"/],
   ])('rejects %s=%s with one line naming the variable', (name, value, message) => {
     const error = (() => {

@@ -9,6 +9,7 @@ import { checkLookFields } from '../../look-fields-check';
 import { integrationOr404, lookerClientFor } from '../../lookups';
 import { MetricSchema } from '../../schemas';
 import { metricView } from '../../serializers';
+import { WorkflowGatewayError } from '../../../temporal/metric-workflow-gateway';
 import { workflowDescription } from '../../../temporal/workflow-description';
 import { FieldNameSchema, ImportTimeSchema, LookIdSchema, MetricNameSchema, TimeZoneSchema } from './metric-input';
 
@@ -72,9 +73,12 @@ export function registerCreateMetric(app: App, deps: ApiDeps): void {
         describedAs: workflowDescription(input, integration),
       });
     } catch (error) {
-      // No workflow, no metric: a half-created metric would never import.
-      await deps.db.delete(metrics).where(eq(metrics.id, id));
-      throw error;
+      // The id is new, so only the reconciler can have started this workflow first: it is this metric's.
+      if (!(error instanceof WorkflowGatewayError && error.kind === 'already_exists')) {
+        // No workflow, no metric: a half-created metric would never import.
+        await deps.db.delete(metrics).where(eq(metrics.id, id));
+        throw error;
+      }
     }
     c.header('Location', `/v1/metrics/${id}`);
     return c.json(metricView(row!), 202);
