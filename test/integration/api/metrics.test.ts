@@ -1,9 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/api/app';
-import { datapoints, importRuns } from '../../../src/db/schema';
+import { datapoints, importRuns, metrics } from '../../../src/db/schema';
 import { freePort } from '../../../src/local/free-port';
 import { apiDepsFor } from '../../../src/runtime/services';
 import { createMetricWorkflowGateway } from '../../../src/temporal/metric-workflow-gateway';
@@ -217,6 +217,13 @@ describe('metrics', () => {
     expect(exact.body).toEqual({ data: expected.slice(2, 4), nextCursor: null });
     const empty = await api.http('GET', `/v1/metrics/${metric.id}/datapoints?from=1900-01-01&to=1900-12-31`);
     expect(empty.text).toBe('{"data":[],"nextCursor":null}');
+
+    // An import changes a value and records itself on the metric: the next read shows the new value.
+    const { db } = api.stack.services.database;
+    await db.update(datapoints).set({ value: '42.5' }).where(and(eq(datapoints.metricId, metric.id), eq(datapoints.date, '1950-01-04')));
+    await db.update(metrics).set({ updatedAt: new Date(Date.now() + 1_000) }).where(eq(metrics.id, metric.id));
+    const changed = await api.http<Page<{ date: string; value: string }>>('GET', `/v1/metrics/${metric.id}/datapoints?from=1950-01-03&to=1950-01-05&limit=2`);
+    expect(changed.body.data).toEqual([expected[2], { date: '1950-01-04', value: '42.5' }]);
   });
 
   it('lists metrics a page at a time, filtered by integration', async () => {
