@@ -93,7 +93,7 @@ export function createLookerActivities(deps: ActivityDeps) {
             freshness: freshnessOf(run),
             workflowNow: workflowClock(info.currentAttemptScheduledTimestampMs),
             signal: cancellationSignal,
-            run: (fields) => client.runLook(run.lookId, { limit: deps.maxRows, fields, signal: cancellationSignal }),
+            run: (fields) => client.runLookAllColumns(run.lookId, { limit: deps.maxRows, fields, signal: cancellationSignal }),
           }),
         );
         cancellationSignal.throwIfAborted();

@@ -17,6 +17,7 @@ import { httpRequestMetrics, registerPrometheusEndpoint } from './prometheus-end
 import { limiterFrom, rateLimitedPerAddress, rateLimitedPerKey } from './rate-limit';
 import { traceRequests } from './request-tracing';
 import { registerRoutes } from './routes';
+import { createVerifiedApiKeys } from './verified-api-keys';
 
 export type App = OpenAPIHono<AppEnv>;
 
@@ -54,7 +55,13 @@ export function createApp(deps: ApiDeps): App {
   app.use('/v1/*', bodyLimit({ maxSize: maxBodyBytes, onError: (c) => problemResponse(c, 'payload_too_large', tooLargeDetail, [tooLargeError]) }));
   app.use('/v1/*', requireJsonBody);
   // Admin routes take the operator's ADMIN_TOKEN instead of a workspace key.
-  app.use('/v1/*', except('/v1/admin/*', apiKeyAuth(deps.db), rateLimitedPerKey(limiterFrom(deps, 'perKey'), deps.logger, 'requests')));
+  const verifiedApiKeys = createVerifiedApiKeys({ db: deps.db });
+  app.use('/v1/*', except('/v1/admin/*', apiKeyAuth(deps.db, verifiedApiKeys), rateLimitedPerKey(limiterFrom(deps, 'perKey'), deps.logger, 'requests')));
+  // A revocation applies in this process at once; in other API processes within the keys' few seconds.
+  app.use('/v1/api-keys/:id/revoke', async (_c, next) => {
+    await next();
+    verifiedApiKeys.forgetAll();
+  });
   app.use('/v1/admin/*', adminAuth(deps.adminToken));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

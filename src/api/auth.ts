@@ -1,10 +1,10 @@
 import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { findActiveApiKey } from '../db/repositories/api-keys';
 import { csrfTokenMatches, findConsoleSession } from '../db/repositories/console-sessions';
 import type { Db } from '../db/client';
 import type { AppEnv } from './env';
 import { ApiError } from './errors';
+import type { VerifiedApiKeys } from './verified-api-keys';
 
 /** Cookie holding the web console's opaque session id. */
 export const sessionCookie = 'mi_session';
@@ -14,11 +14,12 @@ export const csrfHeader = 'x-csrf-token';
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Bearer API keys scoped to one workspace; only the key's hash is looked up. Without an
+ * Bearer API keys scoped to one workspace; only the key's hash is looked up (and remembered for a
+ * few seconds, see VerifiedApiKeys). Without an
  * Authorization header, the web console's session cookie is accepted instead, and then every
  * state change must carry the session's CSRF token: the console uses these same routes.
  */
-export function apiKeyAuth(db: Db): MiddlewareHandler<AppEnv> {
+export function apiKeyAuth(db: Db, keys: VerifiedApiKeys): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     const sessionId = getCookie(c, sessionCookie);
@@ -35,7 +36,7 @@ export function apiKeyAuth(db: Db): MiddlewareHandler<AppEnv> {
     if (!match?.[1]) {
       throw new ApiError('unauthorized', 'Send the API key as "Authorization: Bearer <key>".');
     }
-    const key = await findActiveApiKey(db, match[1]);
+    const key = await keys.find(match[1]);
     if (!key) throw unknownKey();
     c.set('principal', { workspaceId: key.workspaceId, apiKeyId: key.id });
     await next();

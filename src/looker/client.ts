@@ -55,6 +55,12 @@ export interface LookSummary {
   updatedAt: string | null;
 }
 
+/** A Look run's rows, and whether they kept every column (else only the fields asked for). */
+export interface LookRunRows {
+  rows: unknown;
+  allColumns: boolean;
+}
+
 export interface LookDetail extends LookSummary {
   model: string;
   explore: string;
@@ -252,11 +258,20 @@ export class LookerClient {
    * waits for a query slot first, until `signal` or at most `maxSlotWaitMs` when given (a caller
    * that answers a person).
    */
-  runLook(lookId: string, options: { limit: number; fields?: readonly string[]; signal?: AbortSignal; maxSlotWaitMs?: number }): Promise<unknown> {
-    return this.gated(() => this.fetchLookRun(lookId, options), { signal: options.signal, maxWaitMs: options.maxSlotWaitMs });
+  async runLook(lookId: string, options: { limit: number; fields?: readonly string[]; signal?: AbortSignal; maxSlotWaitMs?: number }): Promise<unknown> {
+    return (await this.gated(() => this.fetchLookRun(lookId, options), { signal: options.signal, maxWaitMs: options.maxSlotWaitMs })).rows;
   }
 
-  private fetchLookRun(lookId: string, options: { limit: number; fields?: readonly string[]; signal?: AbortSignal }): Promise<unknown> {
+  /**
+   * Like `runLook`, for a run shared by several metrics: keeps every column of the rows while
+   * their JSON fits the bound `fields` alone would have, so that a metric on another column of the
+   * Look is served too; past that bound, only `fields` (then `allColumns` is false).
+   */
+  runLookAllColumns(lookId: string, options: { limit: number; fields: readonly string[]; signal?: AbortSignal }): Promise<LookRunRows> {
+    return this.gated(() => this.fetchLookRun(lookId, { ...options, allColumns: true }), { signal: options.signal });
+  }
+
+  private fetchLookRun(lookId: string, options: { limit: number; fields?: readonly string[]; allColumns?: boolean; signal?: AbortSignal }): Promise<LookRunRows> {
     return this.guard(async () => {
       const path = `/looks/${encodeURIComponent(lookId)}/run/json`;
       const response = await this.authorized(path, {
@@ -269,24 +284,36 @@ export class LookerClient {
       }
       const rows: unknown[] = [];
       const keptLimit = options.limit * keptBytesPerRow * Math.max(1, Math.ceil((options.fields?.length ?? 2) / 2));
+      const { fields } = options;
+      let allColumns = options.allColumns === true || !fields;
       let kept = 0;
+      // Whole rows are counted by their JSON text: keys and all, whatever a hostile answer puts in them.
       const keep = (text: string) => {
         if (rows.length >= options.limit) throw lookerErrors.tooManyRows(options.limit);
         const row = parseJson(text, () => lookerErrors.malformed(`GET ${path} did not return valid JSON`));
-        if (rows.length === 0 || !options.fields) {
+        if (rows.length === 0 || allColumns) {
           kept += rows.length === 0 ? 0 : text.length;
           rows.push(row);
         } else {
-          const projected = pickFields(row, options.fields);
+          const projected = pickFields(row, fields!);
           kept += keptSize(projected);
           rows.push(projected);
+        }
+        if (kept > keptLimit && allColumns && fields) {
+          // Too wide to keep whole: from here on (and for the rows kept so far) only `fields`.
+          allColumns = false;
+          kept = 0;
+          for (let index = 1; index < rows.length; index++) {
+            rows[index] = pickFields(rows[index], fields);
+            kept += keptSize(rows[index]);
+          }
         }
         if (kept > keptLimit) throw lookerErrors.runTooLarge(options.limit, keptLimit);
       };
       try {
         const document = await readJsonArray(response.body, { maxElementBytes: this.limits.rowBytes, maxOtherBytes: this.limits.metadataBytes, onElement: keep });
-        if (document.kind === 'array') return rows;
-        return parseJson(document.text, () => lookerErrors.malformed(`GET ${path} did not return valid JSON`));
+        if (document.kind === 'array') return { rows, allColumns };
+        return { rows: parseJson(document.text, () => lookerErrors.malformed(`GET ${path} did not return valid JSON`)), allColumns: false };
       } catch (error) {
         abandon(response.body);
         if (error instanceof JsonStreamError) {

@@ -7,7 +7,7 @@ import type { Db } from '../db/client';
 import { metrics, sharedLookResults } from '../db/schema';
 import type { Logger } from '../logger';
 import type { FailureTypeName } from '../shared/failure-types';
-import { pickFields } from './client';
+import { type LookRunRows, pickFields } from './client';
 import { LookerError } from './errors';
 
 const gzipAsync = promisify(gzip);
@@ -39,8 +39,11 @@ export interface SharedLookRunRequest {
   /** The workflow clock's "now" as the activity can tell it: never later than the server's. */
   workflowNow: () => number;
   signal: AbortSignal;
-  /** Runs the Look keeping `fields` (this import's and those of every metric on the Look). */
-  run: (fields: readonly string[]) => Promise<unknown>;
+  /**
+   * Runs the Look keeping every column while the rows fit the bound of `fields` (this import's and
+   * those of every metric on the Look), else `fields` only (`LookerClient.runLookAllColumns`).
+   */
+  run: (fields: readonly string[]) => Promise<LookRunRows>;
 }
 
 export interface SharedLookResults {
@@ -154,6 +157,16 @@ export function createSharedLookResults(deps: { db: Db; logger: Logger; leaseMs:
     return [...new Set([...request.fields, ...rows.flatMap((row) => [row.dateField, row.valueField])])].sort();
   };
 
+  /**
+   * The fields the stored rows can serve: those asked for, and with every column kept, the columns
+   * of the Look (the first row's), so a metric created later on another column uses the run too.
+   */
+  const keptFields = (inUse: string[], run: LookRunRows): string[] => {
+    const first: unknown = run.allColumns && Array.isArray(run.rows) ? run.rows[0] : undefined;
+    const columns = first !== null && typeof first === 'object' && !Array.isArray(first) ? Object.keys(first) : [];
+    return [...new Set([...inUse, ...columns])].sort();
+  };
+
   const lead = async (request: SharedLookRunRequest, holder: string, leasedAt: Date): Promise<unknown> => {
     const fetchedAtWorkflowMs = request.workflowNow();
     const renew = setInterval(() => {
@@ -165,8 +178,10 @@ export function createSharedLookResults(deps: { db: Db; logger: Logger; leaseMs:
     let rows: unknown;
     let fields: string[];
     try {
-      fields = await fieldsToKeep(request);
-      rows = await request.run(fields);
+      const inUse = await fieldsToKeep(request);
+      const run = await request.run(inUse);
+      rows = run.rows;
+      fields = keptFields(inUse, run);
     } catch (error) {
       clearInterval(renew);
       // A Looker failure is what every waiter would have met; an abandoned or internal one is not.

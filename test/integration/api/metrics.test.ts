@@ -1,9 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/api/app';
-import { datapoints, importRuns } from '../../../src/db/schema';
+import { datapoints, importRuns, metrics } from '../../../src/db/schema';
 import { freePort } from '../../../src/local/free-port';
 import { apiDepsFor } from '../../../src/runtime/services';
 import { createMetricWorkflowGateway } from '../../../src/temporal/metric-workflow-gateway';
@@ -170,6 +170,60 @@ describe('metrics', () => {
     expect(range.text).toBe('date,value\n1950-01-02,1.5\n1950-01-03,2.5\n');
     const empty = await api.http('GET', `/v1/metrics/${metric.id}/datapoints?format=csv&from=1900-01-01&to=1900-12-31`);
     expect(empty.text).toBe('date,value\n');
+  });
+
+  it('pages a long series as JSON in date order, with a cursor that neither repeats nor skips a datapoint', async () => {
+    const metric = await createMetric(api, integration.id, { name: 'Paged history' });
+    await waitUntilSettled(api, metric.id);
+    const days = 12_000;
+    const first = Date.UTC(1950, 0, 1);
+    const rows = Array.from({ length: days }, (_, index) => ({
+      metricId: metric.id,
+      date: new Date(first + index * 86_400_000).toISOString().slice(0, 10),
+      value: index % 3 === 0 ? `-${index}.25` : `${index}`,
+      importRunId: metric.id,
+    }));
+    for (let offset = 0; offset < rows.length; offset += 2_000) {
+      await api.stack.services.database.db.insert(datapoints).values(rows.slice(offset, offset + 2_000));
+    }
+    const expected = rows.map((row) => ({ date: row.date, value: row.value }));
+    const to = rows.at(-1)!.date;
+
+    const seen: { date: string; value: string }[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const path: string = `/v1/metrics/${metric.id}/datapoints?limit=5000&to=${to}${cursor === null ? '' : `&cursor=${cursor}`}`;
+      const page = await api.http<Page<{ date: string; value: string }>>('GET', path);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toBe('application/json');
+      const body: Page<{ date: string; value: string }> = page.body;
+      // Exactly the JSON the rows make: no spacing, value as an exact decimal string.
+      expect(page.text).toBe(JSON.stringify(body));
+      seen.push(...body.data);
+      cursor = body.nextCursor;
+      pages++;
+    } while (cursor !== null);
+    expect(pages).toBe(3);
+    expect(seen).toEqual(expected);
+
+    const range = await api.http<Page<{ date: string; value: string }>>('GET', `/v1/metrics/${metric.id}/datapoints?from=1950-01-03&to=1950-01-05&limit=2`);
+    expect(range.body.data).toEqual(expected.slice(2, 4));
+    expect(range.body.nextCursor).not.toBeNull();
+    const rest = await api.http<Page<{ date: string; value: string }>>('GET', `/v1/metrics/${metric.id}/datapoints?from=1950-01-03&to=1950-01-05&limit=2&cursor=${range.body.nextCursor}`);
+    expect(rest.body).toEqual({ data: expected.slice(4, 5), nextCursor: null });
+    // Exactly `limit` left: the last page says so with a null cursor, not an empty page after it.
+    const exact = await api.http<Page<{ date: string; value: string }>>('GET', `/v1/metrics/${metric.id}/datapoints?from=1950-01-03&to=1950-01-04&limit=2`);
+    expect(exact.body).toEqual({ data: expected.slice(2, 4), nextCursor: null });
+    const empty = await api.http('GET', `/v1/metrics/${metric.id}/datapoints?from=1900-01-01&to=1900-12-31`);
+    expect(empty.text).toBe('{"data":[],"nextCursor":null}');
+
+    // An import changes a value and records itself on the metric: the next read shows the new value.
+    const { db } = api.stack.services.database;
+    await db.update(datapoints).set({ value: '42.5' }).where(and(eq(datapoints.metricId, metric.id), eq(datapoints.date, '1950-01-04')));
+    await db.update(metrics).set({ updatedAt: new Date(Date.now() + 1_000) }).where(eq(metrics.id, metric.id));
+    const changed = await api.http<Page<{ date: string; value: string }>>('GET', `/v1/metrics/${metric.id}/datapoints?from=1950-01-03&to=1950-01-05&limit=2`);
+    expect(changed.body.data).toEqual([expected[2], { date: '1950-01-04', value: '42.5' }]);
   });
 
   it('lists metrics a page at a time, filtered by integration', async () => {

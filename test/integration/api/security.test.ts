@@ -240,10 +240,12 @@ describe('security: what a hostile tenant or a stray request gets', () => {
       const app = appWith();
       expect((await call(app, 'GET', '/v1/integrations', first)).status).toBe(200);
 
+      // The next start with another LOCAL_API_KEY: a new API process (an app that never saw the old key).
       await ensureDemoSetup(db, api.stack.services.secretBox, { ...demo, apiKey: second });
-      expect((await call(app, 'GET', '/v1/integrations', first)).status).toBe(401);
-      expect((await call(app, 'GET', '/v1/integrations', second)).status).toBe(200);
-      expect((await call(app, 'GET', '/v1/integrations', own.key)).status).toBe(200);
+      const restarted = appWith();
+      expect((await call(restarted, 'GET', '/v1/integrations', first)).status).toBe(401);
+      expect((await call(restarted, 'GET', '/v1/integrations', second)).status).toBe(200);
+      expect((await call(restarted, 'GET', '/v1/integrations', own.key)).status).toBe(200);
     });
   });
 });

@@ -1,6 +1,7 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/api/app';
+import { createVerifiedApiKeys, verifiedApiKeyTtlMs } from '../../../src/api/verified-api-keys';
 import { apiKeys } from '../../../src/db/schema';
 import { apiDepsFor } from '../../../src/runtime/services';
 import { eventually } from '../../helpers/eventually';
@@ -101,6 +102,8 @@ describe('workspaces and API keys', () => {
     const { apiKey: first } = await newWorkspace('Key revocation');
     const as = { apiKey: first.key };
     const second = (await api.http<NewApiKey>('POST', '/v1/api-keys', { name: 'to revoke' }, as)).body;
+    // Used just before: the API remembers it as active for a few seconds, and the revocation forgets that.
+    expect((await api.http('GET', '/v1/integrations', undefined, { apiKey: second.key })).status).toBe(200);
 
     const revoked = await api.http<ApiKey>('POST', `/v1/api-keys/${second.id}/revoke`, undefined, as);
     expect(revoked.status).toBe(200);
@@ -114,6 +117,30 @@ describe('workspaces and API keys', () => {
     expect(again.body.revokedAt).toBe(revoked.body.revokedAt);
     const listed = await api.http<Page<ApiKey>>('GET', '/v1/api-keys', undefined, as);
     expect(listed.body.data.find((key) => key.id === second.id)?.revokedAt).toBe(revoked.body.revokedAt);
+  });
+
+  it('remembers an active key for a few seconds: a revocation through another API process applies here once they pass', async () => {
+    const { workspace, apiKey: first } = await newWorkspace('Key revoked elsewhere');
+    const second = (await api.http<NewApiKey>('POST', '/v1/api-keys', { name: 'revoked elsewhere' }, { apiKey: first.key })).body;
+    const { db } = api.stack.services.database;
+    let now = 1_000;
+    const keys = createVerifiedApiKeys({ db, ttlMs: verifiedApiKeyTtlMs, now: () => now });
+    expect(await keys.find(second.key)).toEqual({ id: second.id, workspaceId: workspace.id });
+
+    // Another process revokes it: this one believes the key until its few seconds are over.
+    await db.update(apiKeys).set({ revokedAt: sql`now()` }).where(eq(apiKeys.id, second.id));
+    now += verifiedApiKeyTtlMs - 1;
+    expect(await keys.find(second.key)).toMatchObject({ id: second.id });
+    now += 1;
+    expect(await keys.find(second.key)).toBeUndefined();
+    expect(await keys.find(second.key)).toBeUndefined();
+    expect(verifiedApiKeyTtlMs).toBeLessThanOrEqual(5_000);
+
+    // A revocation in this process forgets at once.
+    expect(await keys.find(first.key)).toMatchObject({ id: first.id });
+    await db.update(apiKeys).set({ revokedAt: sql`now()` }).where(eq(apiKeys.id, first.id));
+    keys.forgetAll();
+    expect(await keys.find(first.key)).toBeUndefined();
   });
 
   it('refuses to revoke the last active key, which would lock the workspace out', async () => {

@@ -16,6 +16,7 @@ const hostileBodyBytes = 256 * 1024 * 1024;
  * three concurrent lists; the old client grew by 769 MiB RSS and 1.5 GiB heap there).
  */
 const growthBound = 96 * 1024 * 1024;
+const wideRows = 5_000;
 const credentials = { clientId: 'hostile-client', clientSecret: 'hostile-secret-1c2d3e4f' };
 
 /**
@@ -50,6 +51,10 @@ async function startHostileLooker(): Promise<{ apiUrl: string; host: string; byt
       );
     } else if (path === '/api/4.0/login') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'hostile-token-0123456789', token_type: 'Bearer', expires_in: 3600 }));
+    } else if (path.endsWith('/looks/wide/run/json')) {
+      // An honest but wide Look: 5,000 rows, each with a 900-byte column nobody imports.
+      const row = (i: number) => JSON.stringify({ 'orders.created_date': `day-${i}`, 'orders.total_revenue': i, note: 'x'.repeat(900) });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(`[${Array.from({ length: wideRows }, (_, i) => row(i)).join(',')}]`);
     } else if (path.endsWith('/run/json')) {
       // Rows like a Look's, far more of them than asked for.
       stream(res, '[', JSON.stringify({ 'orders.created_date': '2026-01-01', 'orders.total_revenue': 1, note: 'x'.repeat(900) }), ']');
@@ -171,5 +176,26 @@ describe('response size limits against a hostile "Looker"', () => {
     const error = refusal(outcome);
     expect(error.type).toBe(FailureType.RequestRejected);
     expect(error.message).toContain('Looker returned more than the 10000 rows the service asked for');
+  });
+
+  it('a shared run that would keep every column keeps only the fields in use once whole rows pass their bound, also against 256 MiB', async () => {
+    const fields = ['orders.created_date', 'orders.total_revenue'];
+    const { outcome, rssGrowth, heapGrowth } = await measured(async () => (await client()).runLookAllColumns('1', { limit: 10_000, fields }));
+    expect(heapGrowth).toBeLessThan(growthBound);
+    expect(rssGrowth).toBeLessThan(growthBound);
+    expect(refusal(outcome).message).toContain('Looker returned more than the 10000 rows the service asked for');
+
+    // 5,000 rows of 900 bytes pass the 2.5 MB the two fields may hold at 10,000 rows: projected, all of them.
+    const wide = await (await client()).runLookAllColumns('wide', { limit: 10_000, fields });
+    expect(wide.allColumns).toBe(false);
+    const rows = wide.rows as Record<string, unknown>[];
+    expect(rows).toHaveLength(wideRows);
+    expect(Object.keys(rows[0]!)).toContain('note');
+    expect(rows.slice(1).every((row) => Object.keys(row).sort().join() === fields.join())).toBe(true);
+    expect(rows[wideRows - 1]).toEqual({ 'orders.created_date': `day-${wideRows - 1}`, 'orders.total_revenue': wideRows - 1 });
+    // The same Look read for a row limit whose bound holds them whole keeps every column.
+    const whole = await (await client()).runLookAllColumns('wide', { limit: 100_000, fields });
+    expect(whole.allColumns).toBe(true);
+    expect((whole.rows as Record<string, unknown>[]).every((row) => typeof row.note === 'string')).toBe(true);
   });
 });

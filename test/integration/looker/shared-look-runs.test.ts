@@ -54,7 +54,7 @@ describe('shared Look runs', () => {
         freshness,
         workflowNow: () => workflowNow,
         signal,
-        run: (fields) => client.runLook('1', { limit, fields, signal }),
+        run: (fields) => client.runLookAllColumns('1', { limit, fields, signal }),
       });
     }
 
@@ -99,17 +99,20 @@ describe('shared Look runs', () => {
       expect(runs() - before).toBe(3);
     });
 
-    it('each import gets its own fields from the shared rows (the first row whole), and a field the run did not keep runs the Look again', async () => {
+    it('each import gets its own fields from the shared rows (the first row whole): a run keeps every column of the Look, and a field the Look lacks runs it again', async () => {
       const before = runs();
       const revenueRows = (await rowsFor({ kind: 'backfill' }, { fields: [date, revenue] })) as Record<string, unknown>[];
       expect(Object.keys(revenueRows[1]!).sort()).toEqual([date, revenue]);
-      // No metric on this integration uses orders.count yet, so the stored run did not keep it.
+      // No metric on this integration uses orders.count, yet the stored run kept it with every column.
       const countRows = (await rowsFor({ kind: 'backfill' }, { fields: [date, count] })) as Record<string, unknown>[];
-      expect(runs() - before).toBe(2);
+      expect(runs() - before).toBe(1);
       expect(Object.keys(countRows[0]!).sort()).toEqual([count, date, revenue]);
       expect(Object.keys(countRows[1]!).sort()).toEqual([count, date].sort());
       expect(countRows.map((row) => row[date])).toEqual(revenueRows.map((row) => row[date]));
       expect(countRows.slice(1).every((row) => typeof row[count] === 'number')).toBe(true);
+      // A field the stored run does not have (added to the Look since?) asks Looker again.
+      await rowsFor({ kind: 'backfill' }, { fields: [date, 'orders.average_price'] });
+      expect(runs() - before).toBe(2);
     });
 
     it('runs keep the fields of every metric on the Look: a metric on another field of it shares the run', async () => {
@@ -220,6 +223,31 @@ describe('shared Look runs', () => {
       stack.emulator.control.removeFault(latency.id);
     }
   }, 180_000);
+
+  it('metrics on one Look with different value fields, created at different moments within the backfill window: one Look run', async () => {
+    const integrationId = await createIntegration(stack);
+    stack.emulator.control.resetCounters();
+    const backfilled = async (valueField: string) => {
+      const metric = await createMetric(stack, integrationId, { valueField });
+      const done = await eventuallyStatus(stack, metric.id, (s) => s.lastImport !== null);
+      expect(done.lastImport).toMatchObject({ kind: 'backfill', succeeded: true });
+      return metric;
+    };
+    // Each created after the previous one's backfill finished: no run in flight to wait for.
+    const first = await backfilled(revenue);
+    const second = await backfilled(count);
+    const third = await backfilled(revenue);
+    const counters = stack.emulator.control.counters();
+    expect(counters.requestsByPath[runPath]).toBe(1);
+    expect(counters.requestsByPath['GET /looks/1/run/json_detail']).toBe(1);
+
+    const rows = await lookRows(stack, '1');
+    const expected = (field: string) => new Map(rows.map((row) => [String(row[date]), String(row[field])]));
+    expect(await datapoints(stack, first.id)).toEqual(expected(revenue));
+    expect(await datapoints(stack, second.id)).toEqual(expected(count));
+    expect(await datapoints(stack, third.id)).toEqual(expected(revenue));
+    for (const metric of [first, second, third]) await stack.gateway.terminate(metric.id, 'test done');
+  }, 120_000);
 
   it('import now and a source change run the Look afresh, though a result seconds old exists', async () => {
     const integrationId = await createIntegration(stack);
