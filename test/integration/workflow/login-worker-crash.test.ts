@@ -56,13 +56,20 @@ describe('a worker killed while it logs in to Looker', () => {
       expect(done.lastImport).toMatchObject({ kind: 'backfill', succeeded: true });
       expect((await importRuns(stack, metric.id)).map((run) => run.status)).toEqual(['succeeded']);
 
-      // The dead worker's attempt ended by its heartbeat timeout, not by the start-to-close.
+      // The dead worker's attempt ended by its heartbeat timeout, not by the start-to-close: the
+      // retry's started event carries why the attempt before it failed.
       const history = await stack.client.workflow.getHandle(metricWorkflowId(metric.id)).fetchHistory();
-      const timeouts = (history.events ?? []).flatMap((event) => {
-        const timedOut = event.activityTaskTimedOutEventAttributes;
-        return timedOut ? [timedOut.failure?.timeoutFailureInfo?.timeoutType] : [];
+      const events = history.events ?? [];
+      const scheduledLogin = new Set(
+        events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'acquireLookerToken').map((event) => String(event.eventId)),
+      );
+      const loginRetries = events.flatMap((event) => {
+        const started = event.activityTaskStartedEventAttributes;
+        return started && scheduledLogin.has(String(started.scheduledEventId)) && (started.attempt ?? 1) > 1
+          ? [{ attempt: started.attempt, timeoutType: started.lastFailure?.timeoutFailureInfo?.timeoutType }]
+          : [];
       });
-      expect(timeouts).toEqual([proto.temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT]);
+      expect(loginRetries).toEqual([{ attempt: 2, timeoutType: proto.temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT }]);
 
       await stack.gateway.terminate(metric.id, 'test done');
     } finally {
