@@ -61,11 +61,13 @@ export function createLookerActivities(deps: ActivityDeps) {
      * Given `start`, first records the import run's start (one activity fewer per import).
      */
     acquireLookerToken(input: { integrationId: string } | { start: ImportRunStart }): Promise<{ expiresAt: string }> {
-      return translated(logger, 'acquireLookerToken', async () => {
-        const { integrationId } = 'start' in input ? await recordImportRunStart(db, input.start) : input;
-        const { expiresAt } = await (await clientFor(integrationId)).ensureToken();
-        return { expiresAt: expiresAt.toISOString() };
-      });
+      return translated(logger, 'acquireLookerToken', () =>
+        whileHeartbeating(async () => {
+          const { integrationId } = 'start' in input ? await recordImportRunStart(db, input.start) : input;
+          const { expiresAt } = await (await clientFor(integrationId)).ensureToken();
+          return { expiresAt: expiresAt.toISOString() };
+        }),
+      );
     },
 
     /** Runs the run's Look, parses it by the run's fields and stages the datapoints under the run. */

@@ -54,9 +54,14 @@ const interactive = proxyActivities<Activities>({
  */
 const lookerRetry = { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes };
 
-/** Login (or reuse of the shared token): one short HTTP call, no heartbeat needed. */
+/**
+ * Login (or reuse of the shared token). Usually a few queries; a login, or waiting for another
+ * worker's, can take a minute. It heartbeats, so an attempt whose worker died or never received it
+ * (a task lost on its way to a worker) is retried after 30 s, not after the 2-minute bound.
+ */
 const lookerLogin = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
   scheduleToCloseTimeout: '6 hours',
   retry: lookerRetry,
 });
