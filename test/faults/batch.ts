@@ -31,7 +31,8 @@ export interface BatchProgress {
 export interface Batch {
   taskQueue: string;
   metrics: BatchMetric[];
-  createMetrics(options?: { concurrency?: number }): Promise<void>;
+  /** All at once (`concurrency` at a time), or one by one spread evenly over `spreadOverMs`. */
+  createMetrics(options?: { concurrency?: number; spreadOverMs?: number }): Promise<void>;
   progress(): Promise<BatchProgress>;
   /** Polls until every metric finished its backfill (or the deadline); reports the unfinished. */
   waitUntilFinished(options: { timeoutMs: number; onProgress?: Progress; until?: (state: BatchProgress) => boolean }): Promise<BatchProgress>;
@@ -109,8 +110,17 @@ export async function startBatch(stack: FaultStack, options: { name: string; via
   return {
     taskQueue,
     metrics,
-    createMetrics: async ({ concurrency = 6 } = {}) => {
+    createMetrics: async ({ concurrency = 6, spreadOverMs } = {}) => {
       const queue = [...faultBatch];
+      if (spreadOverMs !== undefined) {
+        // One after another, the i-th due at i/n of the period: imports start all through it.
+        const start = Date.now();
+        for (const [index, series] of queue.entries()) {
+          await sleep(start + (index * spreadOverMs) / queue.length - Date.now());
+          await createMetric(series);
+        }
+        return;
+      }
       await Promise.all(
         Array.from({ length: concurrency }, async () => {
           for (let series = queue.shift(); series; series = queue.shift()) await createMetric(series);

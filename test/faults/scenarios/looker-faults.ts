@@ -4,8 +4,10 @@ import { stopWorkers } from '../worker-signals';
 
 /**
  * Looker misbehaves the ways operators meet: a third of the calls answered 503 or 429 (with
- * Retry-After) for a while, then recovery; one Look run that hangs until the worker's
- * LOOKER_TIMEOUT_SECONDS gives up on it; and every token expired in the middle of the cycle.
+ * Retry-After) for a period, then recovery; one Look run that hangs until the worker's
+ * LOOKER_TIMEOUT_SECONDS gives up on it; and every token expired in the middle of the cycle. The
+ * metrics are created one by one over the faulty period, so imports start (and retry) all through
+ * it, and some are still waiting on their backoff when Looker recovers.
  */
 export const lookerFaults: Scenario = {
   name: 'looker-faults',
@@ -26,23 +28,33 @@ export const lookerFaults: Scenario = {
         : { status: 503, body: JSON.stringify({ message: 'Service Unavailable' }) };
     });
     const hang = stack.emulator.control.addFault({ type: 'hang', count: 1, match: { route: '/looks/:look_id/run/:result_format' } });
+    const loginsBefore = stack.emulator.control.counters().logins;
     try {
-      progress.step(`creating the metrics; Looker answers a third of the calls with 503 or 429 for ${timings.flakyLookerMs / 1000} s, and one Look run hangs`);
-      await batch.createMetrics();
-      const flakyUntil = Date.now() + timings.flakyLookerMs;
-      const mid = await batch.waitUntilFinished({ timeoutMs: timings.flakyLookerMs / 2, until: (s) => s.finished >= s.total / 3 });
-      const expiredEarly = stack.emulator.control.expireTokens();
-      progress.step(`expired every token (${expiredEarly}) with ${mid.finished}/${mid.total} imported`);
-      await batch.waitUntilFinished({ timeoutMs: Math.max(0, flakyUntil - Date.now()), until: (s) => s.finished === s.total });
+      const period = timings.flakyLookerMs;
+      const recoveryAt = Date.now() + period;
+      progress.step(`Looker answers a third of the calls with 503 or 429 for ${period / 1000} s and one Look run hangs; creating the metrics one by one over that period`);
+      const creating = batch.createMetrics({ spreadOverMs: period * 0.95 });
+      // Awaited below; a failed create must not end the process as an unhandled rejection meanwhile.
+      creating.catch(() => undefined);
+      const mid = await batch.waitUntilFinished({ timeoutMs: period / 2, until: () => false });
+      const expiredMid = stack.emulator.control.expireTokens();
+      progress.step(`expired every token (${expiredMid} live) with ${mid.total} metrics created, ${mid.finished} imported`);
+      await creating;
+      await batch.waitUntilFinished({ timeoutMs: Math.max(0, recoveryAt - Date.now()), until: () => false });
       stack.proxy.setOverride(undefined);
-      const after = await batch.progress();
-      const expiredLate = stack.emulator.control.expireTokens();
-      progress.step(`Looker recovered after ${faulted} faulted answers of ${calls} calls; expired every token again (${expiredLate}) with ${after.finished}/${after.total} imported`);
+      const recovered = await batch.progress();
+      const expiredAtRecovery = stack.emulator.control.expireTokens();
+      progress.step(
+        `Looker recovered (${faulted} of ${calls} calls faulted) with ${recovered.total - recovered.finished} imports unfinished; expired every token again (${expiredAtRecovery} live)`,
+      );
       const result = await finishAndCompare(context, batch, '');
       const hung = stack.emulator.control.listFaults().find((fault) => fault.id === hang.id);
+      const logins = stack.emulator.control.counters().logins - loginsBefore;
       return {
         ...result,
-        notes: `${faulted} of ${calls} calls answered 503/429 over ${timings.flakyLookerMs / 1000} s; ${hung?.hits ?? 0} hung run; tokens expired twice`,
+        notes:
+          `${faulted} of ${calls} Looker calls answered 503/429 over ${period / 1000} s, ${recovered.total - recovered.finished} imports unfinished at recovery; ` +
+          `${hung?.hits ?? 0} Look run hung (worker gave up after ${timings.lookerTimeoutSeconds} s); tokens expired twice (${logins} logins)`,
       };
     } finally {
       stack.proxy.setOverride(undefined);
