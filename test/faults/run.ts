@@ -27,7 +27,7 @@ async function main(): Promise<number> {
 
   const startedAt = Date.now();
   const progress = createProgress();
-  progress.step(`profile ${profileName}: ${selected.map((s) => s.name).join(', ')} on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'})`);
+  progress.step(`profile ${profileName}: ${selected.map((s) => s.name).join(', ')}; ${machine()}`);
   const stack = await startFaultStack(progress);
   const rows: ScenarioRow[] = [];
   try {
@@ -62,8 +62,14 @@ async function main(): Promise<number> {
   } finally {
     await stack.stop();
   }
-  process.stdout.write(`\n${formatTable(rows)}\n\nprofile ${profileName}, ${Math.round((Date.now() - startedAt) / 1000)} s in all\n`);
+  process.stdout.write(`\n${formatTable(rows)}\n\nprofile ${profileName}, ${Math.round((Date.now() - startedAt) / 1000)} s in all; ${machine()}\n`);
   return rows.every(passed) ? 0 : 1;
+}
+
+/** The figures depend on the machine and what else runs on it: both go with the table. */
+function machine(): string {
+  const load = os.loadavg().map((value) => value.toFixed(1)).join(' ');
+  return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, load average ${load}`;
 }
 
 main().then(
