@@ -140,7 +140,8 @@ export async function startBatch(stack: FaultStack, options: { name: string; via
         } catch {
           // Postgres may be down on purpose: keep the last known state and poll again.
         }
-        const line = `${state.finished}/${state.total} metrics imported, ${state.running} importing`;
+        const trouble = [state.failedRuns > 0 ? `${state.failedRuns} runs failed` : '', state.needsAttention > 0 ? `${state.needsAttention} need attention` : ''];
+        const line = [`${state.finished}/${state.total} metrics imported, ${state.running} importing`, ...trouble].filter(Boolean).join(', ');
         if (onProgress && line !== last && Date.now() - lastPrinted > 5_000) {
           onProgress.step(line);
           last = line;
