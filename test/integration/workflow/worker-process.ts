@@ -2,7 +2,7 @@
 // and worker factory) but on the task queue the test gives it, so a test can SIGKILL it mid-import.
 // Settings come from the environment: DATABASE_URL, ENCRYPTION_KEYS, TEMPORAL_PAYLOAD_KEYS, TEMPORAL_ADDRESS,
 // TEMPORAL_NAMESPACE, LOOKER_ALLOWED_HOSTS, TASK_QUEUE, and optionally LOOKER_LEASE_SECONDS,
-// WORKER_HEALTH_PORT (on 127.0.0.1), TEMPORAL_SDK_METRICS_PORT and METRICS_TOKEN.
+// LOOKER_TIMEOUT_SECONDS, WORKER_HEALTH_PORT (on 127.0.0.1), TEMPORAL_SDK_METRICS_PORT and METRICS_TOKEN.
 import { createLogger } from '../../../src/logger';
 import { activitiesFor, createServices, workerMetricsEndpointFrom } from '../../../src/runtime/services';
 import { startWorkerHealthServer } from '../../../src/runtime/worker-health-server';
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     encryptionKeys: setting('ENCRYPTION_KEYS'),
     lookerAllowedHosts: setting('LOOKER_ALLOWED_HOSTS').split(','),
     lookerMaxRows: 1_000_000,
-    lookerTimeoutSeconds: 300,
+    lookerTimeoutSeconds: process.env.LOOKER_TIMEOUT_SECONDS ? Number(process.env.LOOKER_TIMEOUT_SECONDS) : 300,
     lookerLeaseSeconds: process.env.LOOKER_LEASE_SECONDS ? Number(process.env.LOOKER_LEASE_SECONDS) : undefined,
     logger,
   });
