@@ -101,7 +101,7 @@ export function createCodecRoutes(settings: CodecEndpointSettings): Hono<AppEnv>
     const secure = new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https';
     // SameSite=Strict: sent by the Temporal UI's fetch (same site: same host, another port), not by other sites.
     setCookie(c, codecSessionCookie, `${expires}.${sessionMac(expires)}`, { path: '/codec', httpOnly: true, sameSite: 'Strict', secure, maxAge: sessionSeconds });
-    return c.html(signInPage(undefined, 'Signed in for 12 hours. In the Temporal UI, open the codec server settings and turn on "Include cross-origin credentials".'));
+    return c.html(signInPage(undefined, 'Signed in for 12 hours. If the Temporal UI still shows encoded payloads, open its Codec Server settings (top right), choose "Use my browser setting", set the endpoint to this server\'s /codec address, turn on "Include cross-origin credentials", Apply, and reload the page.'));
   });
   return routes;
 }

@@ -35,7 +35,9 @@ metric-importer is running (local mode)
   Temporal UI  ${stack.temporalUiUrl ?? '(external Temporal: see TEMPORAL_UI_URL)'}
                (payloads are encrypted; to read them, sign in at ${stack.codec.signInUrl}
                with codec token ${stack.codec.token}
-               and turn on "Include cross-origin credentials" in the UI's codec server settings)
+               then in the UI's Codec Server settings (top right) choose "Use my browser setting",
+               set the endpoint to ${stack.codec.endpoint} and turn on
+               "Include cross-origin credentials", Apply, and reload the page)
   API key      ${stack.apiKey}
 
 Try it:

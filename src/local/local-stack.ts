@@ -32,8 +32,8 @@ export interface LocalStack {
   demoIntegrationId: string;
   /** Opens the console signed in to the demo workspace; works once per start. */
   consoleSignInUrl: string;
-  /** Where the operator signs in (with `token`) so the Temporal UI shows decoded payloads. */
-  codec: { signInUrl: string; token: string };
+  /** Where the operator signs in (with `token`) so the Temporal UI shows decoded payloads from `endpoint`. */
+  codec: { signInUrl: string; token: string; endpoint: string };
   stop(): Promise<void>;
 }
 
@@ -184,7 +184,7 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
       apiKey,
       demoIntegrationId: demo.integrationId,
       consoleSignInUrl: `${server.url}/console/local-sign-in?token=${consoleSignInToken}`,
-      codec: { signInUrl: `${server.url}/codec/sign-in`, token: codecToken },
+      codec: { signInUrl: `${server.url}/codec/sign-in`, token: codecToken, endpoint: codecEndpointUrl },
       stop: stopAll,
     };
   } catch (error) {

@@ -1,67 +1,21 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { isPortInUse } from '../../src/local/free-port';
 import { eventually } from '../helpers/eventually';
+import { localModeEnv, startLocalMode, untilServing } from '../helpers/local-mode';
 import { devServerNow, importTimeAhead } from '../helpers/test-clock';
-
-/**
- * `npm start` as a user runs it: the real entry point in a child process, on embedded defaults,
- * stopped with SIGINT as Ctrl-C would, then started again on the same data.
- */
-const entry = path.resolve('src/cli/start-local.ts');
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startLocal(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-/**
- * A free port below the kernel's ephemeral range, like the fixed defaults (3000, 7233, 8233, 9999):
- * the dev server takes random ephemeral ports for its internal services while it starts, and one of
- * those could otherwise take a port we chose but the service binds only later.
- */
-async function fixedStylePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (!(await isPortInUse(port))) return port;
-  }
-}
-
-/** Waits for the banner; a process that exits first fails at once, with what it printed. */
-async function untilServing(started: Started): Promise<void> {
-  const exitedEarly = started.exited.then((code) => {
-    throw new Error(`npm start exited with ${code} before serving:\n${started.output().slice(-4000)}`);
-  });
-  await Promise.race([
-    eventually(() => Promise.resolve(started.output().includes('metric-importer is running') ? true : undefined), { timeoutMs: 180_000 }),
-    exitedEarly,
-  ]);
-  exitedEarly.catch(() => undefined);
-}
 
 function processesUsing(dataDir: string): string[] {
   const list = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
   return list.split('\n').filter((line) => line.includes(dataDir));
 }
 
+/**
+ * `npm start` as a user runs it: the real entry point in a child process, on embedded defaults,
+ * stopped with SIGINT as Ctrl-C would, then started again on the same data.
+ */
 describe('local mode (npm start)', () => {
   const dirs: string[] = [];
   const children: ChildProcess[] = [];
@@ -71,21 +25,14 @@ describe('local mode (npm start)', () => {
   });
 
   async function ports() {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'metric-importer-local-'));
-    dirs.push(dataDir);
-    return {
-      DATA_DIR: dataDir,
-      PORT: String(await fixedStylePort()),
-      TEMPORAL_PORT: String(await fixedStylePort()),
-      TEMPORAL_UI_PORT: String(await fixedStylePort()),
-      LOOKER_EMULATOR_PORT: String(await fixedStylePort()),
-      TEMPORAL_CLI_PATH: inject('temporalCliPath'),
-    };
+    const env = await localModeEnv();
+    dirs.push(env.DATA_DIR);
+    return env;
   }
 
   it('serves the walkthrough, stops every process on Ctrl-C, and keeps data and workflows across restarts', async () => {
     const env = await ports();
-    const first = startLocal(env);
+    const first = startLocalMode(env);
     children.push(first.child);
     const outputs = [first.output];
     // A failure shows what the service printed: start-up problems are in there.
@@ -157,7 +104,7 @@ describe('local mode (npm start)', () => {
     }
     expect(processesUsing(env.DATA_DIR)).toEqual([]);
 
-    const second = startLocal(env);
+    const second = startLocalMode(env);
     children.push(second.child);
     outputs.push(second.output);
     await untilServing(second);
@@ -179,7 +126,7 @@ describe('local mode (npm start)', () => {
     ['a malformed DATABASE_URL', { DATABASE_URL: 'postgres//oops' }, /^metric-importer: .*DATABASE_URL: /],
     ['an unreachable Temporal', { TEMPORAL_ADDRESS: '127.0.0.1:1' }, /^metric-importer: TEMPORAL_ADDRESS: cannot reach Temporal at 127\.0\.0\.1:1/],
   ])('stops with one clear line for %s', async (_case, bad, expected) => {
-    const started = startLocal({ ...(await ports()), ...bad });
+    const started = startLocalMode({ ...(await ports()), ...bad });
     children.push(started.child);
     expect(await started.exited).toBe(1);
     const lines = started.output().trim().split('\n').filter((line) => !line.startsWith('{'));
@@ -192,7 +139,7 @@ describe('local mode (npm start)', () => {
     const blocker = net.createServer().listen(Number(env.PORT), '127.0.0.1');
     await new Promise((resolve) => blocker.once('listening', resolve));
     try {
-      const started = startLocal(env);
+      const started = startLocalMode(env);
       children.push(started.child);
       expect(await started.exited).toBe(1);
       const lines = started.output().trim().split('\n').filter((line) => !line.startsWith('{'));
