@@ -93,15 +93,18 @@ describe('billable actions per scheduled daily import', () => {
     await stack.gateway.terminate(metric.id, 'activities driven by the test');
     const activities = activitiesFor(stack.services);
     const importRunId = randomUUID();
-    // runLook and the merge heartbeat, so they run in an activity context.
+    // The login, runLook and the merge heartbeat, so they run in an activity context.
     const runLook = (id: string) => new MockActivityEnvironment().run((input: { importRunId: string }) => activities.runLook(input), { importRunId: id });
+    type Login = typeof activities.acquireLookerToken;
+    const login = (input: Parameters<Login>[0]) =>
+      new MockActivityEnvironment().run<[Parameters<Login>[0]], Awaited<ReturnType<Login>>, Login>((given) => activities.acquireLookerToken(given), input);
     type Upsert = typeof activities.upsertDatapoints;
     const upsert = (input: Parameters<Upsert>[0]) => new MockActivityEnvironment().run<[Parameters<Upsert>[0]], Awaited<ReturnType<Upsert>>, Upsert>((given) => activities.upsertDatapoints(given), input);
     const start = { importRunId, metricId: metric.id, kind: 'manual' as const, scheduledFor: new Date(await env.currentTimeMs()).toISOString() };
 
     // The login's retry records the start once.
-    await activities.acquireLookerToken({ start });
-    await activities.acquireLookerToken({ start });
+    await login({ start });
+    await login({ start });
     expect((await importRuns(stack, metric.id)).filter((run) => run.id === importRunId)).toMatchObject([{ kind: 'manual', status: 'running' }]);
 
     // The upsert's retry after a lost result reports the same counts and the same next import.
@@ -117,7 +120,7 @@ describe('billable actions per scheduled daily import', () => {
 
     // A schedule this worker cannot compute writes no next import; the workflow's local activity reports it.
     const unknownZone = randomUUID();
-    await activities.acquireLookerToken({ start: { ...start, importRunId: unknownZone } });
+    await login({ start: { ...start, importRunId: unknownZone } });
     await runLook(unknownZone);
     const merged = await upsert({
       importRunId: unknownZone,
