@@ -31,17 +31,10 @@ export const apiKill: Scenario = {
     const gate = await startTcpGate(stack.temporalAddress);
     const apiEnv = { ...stack.apiProcessEnv(), WORKFLOW_RECONCILE_GRACE_SECONDS: String(graceSeconds), WORKFLOW_RECONCILE_INTERVAL_SECONDS: '0' };
     const apis: ApiProcess[] = [];
-    const stopApis = async () => {
-      for (const api of apis) {
-        if (api.child.exitCode !== null || api.child.signalCode !== null) continue;
-        api.child.kill('SIGTERM');
-        await api.exited;
-      }
-    };
     progress.step('starting the API process (its Temporal calls through a gate) and a worker on its task queue');
     const first = await startApiProcess({ ...apiEnv, TEMPORAL_ADDRESS: gate.address });
     apis.push(first);
-    const batch = await startBatch(stack, { name: 'api-kill', api: { url: first.url, taskQueue: TASK_QUEUE, close: stopApis } });
+    const batch = await startBatch(stack, { name: 'api-kill', api: { url: first.url, taskQueue: TASK_QUEUE, close: () => stopWorkers(apis.map((api) => api.child)) } });
     const workers = [await stack.startWorker({ taskQueue: TASK_QUEUE })];
     const gateway = createMetricWorkflowGateway(stack.client);
     const status = async (metricId: string) => {
