@@ -56,11 +56,12 @@ export const apiKill: Scenario = {
       creating.catch(() => undefined);
       await eventually(() => Promise.resolve(batch.metrics.length >= answeredBeforeHold ? true : undefined), { timeoutMs: 300_000, intervalMs: 20 });
       gate.hold();
+      // Each lane's next create writes its row, then waits on its held workflow start (an answer
+      // already on its way still arrives, and its lane goes on to the next create).
+      await eventually(async () => ((await rowCount()) >= batch.metrics.length + concurrency ? true : undefined), { timeoutMs: 60_000, intervalMs: 50 });
       const answered = batch.metrics.length;
-      // Each lane's next create writes its row, then waits on its held workflow start.
-      await eventually(async () => ((await rowCount()) >= answered + concurrency ? true : undefined), { timeoutMs: 60_000, intervalMs: 50 });
       const rowsAtKill = await rowCount();
-      progress.step(`SIGKILL to the API (pid ${first.child.pid}) with ${answered} creates answered, ${rowsAtKill} metric rows, Temporal held`);
+      progress.step(`SIGKILL to the API (pid ${first.child.pid}) with ${answered} creates answered, ${rowsAtKill} metric rows, its Temporal calls held`);
       first.child.kill('SIGKILL');
       await first.exited;
       gate.cut();
@@ -93,7 +94,7 @@ export const apiKill: Scenario = {
       const result = await finishAndCompare(
         context,
         batch,
-        `SIGKILL with ${answered} creates answered and ${rowsAtKill - answered} held at their workflow start; ${batch.metrics.length} metrics with a row (${withoutWorkflow.length} without workflow); ` +
+        `SIGKILL with ${answered} creates answered and ${rowsAtKill - answered} unanswered with their row written; ${batch.metrics.length} metrics with a row, ${withoutWorkflow.length} of them without workflow; ` +
           `the restarted API's reconciler started ${repaired} workflows and terminated ${ended}; afterwards every metric had a running workflow and every workflow its metric`,
       );
       return result;
