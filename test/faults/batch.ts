@@ -30,21 +30,30 @@ export interface BatchProgress {
  */
 export interface Batch {
   taskQueue: string;
+  workspaceId: string;
   metrics: BatchMetric[];
   /** All at once (`concurrency` at a time), or one by one spread evenly over `spreadOverMs`. */
   createMetrics(options?: { concurrency?: number; spreadOverMs?: number }): Promise<void>;
+  /**
+   * Makes `metrics` the workspace's metric rows: after creates that got no answer, a metric is one
+   * with a row, whether or not its client heard of it.
+   */
+  adoptStoredMetrics(): Promise<void>;
   progress(): Promise<BatchProgress>;
   /** Polls until every metric finished its backfill (or the deadline); reports the unfinished. */
   waitUntilFinished(options: { timeoutMs: number; onProgress?: Progress; until?: (state: BatchProgress) => boolean }): Promise<BatchProgress>;
-  /** Stops the batch's workflows and API; the rows stay for the comparison. */
+  /**
+   * Stops the batch's workflows and API and deletes its workspace, so that no later API process's
+   * reconciler starts those workflows again. Compare before.
+   */
   close(): Promise<void>;
 }
 
-export async function startBatch(stack: FaultStack, options: { name: string; viaProxy?: boolean }): Promise<Batch> {
-  const taskQueue = `faults-${options.name}-${Date.now()}`;
+/** `api`: the batch's API if not one in the suite's process on a task queue of its own. */
+export async function startBatch(stack: FaultStack, options: { name: string; viaProxy?: boolean; api?: BatchApi }): Promise<Batch> {
   const db = stack.services.database.db;
   const { workspaceId, apiKey } = await createWorkspaceWithKey(db, { name: `fault suite: ${options.name}` });
-  const api: BatchApi = await stack.startApi(taskQueue);
+  const api: BatchApi = options.api ?? (await stack.startApi(`faults-${options.name}-${Date.now()}`));
   const call = async (method: string, path: string, body: unknown) => {
     const response = await fetch(`${api.url}${path}`, {
       method,
@@ -108,7 +117,8 @@ export async function startBatch(stack: FaultStack, options: { name: string; via
   };
 
   return {
-    taskQueue,
+    taskQueue: api.taskQueue,
+    workspaceId,
     metrics,
     createMetrics: async ({ concurrency = 6, spreadOverMs } = {}) => {
       const queue = [...faultBatch];
@@ -124,6 +134,21 @@ export async function startBatch(stack: FaultStack, options: { name: string; via
       await Promise.all(
         Array.from({ length: concurrency }, async () => {
           for (let series = queue.shift(); series; series = queue.shift()) await createMetric(series);
+        }),
+      );
+    },
+    adoptStoredMetrics: async () => {
+      const rows = await db.execute<{ id: string; look_id: string; value_field: string }>(
+        sql`select id, look_id, value_field from metrics where workspace_id = ${workspaceId} order by created_at`,
+      );
+      const bySeries = new Map(faultBatch.map((series) => [seriesKey(series), series]));
+      metrics.splice(
+        0,
+        metrics.length,
+        ...rows.map((row) => {
+          const series = bySeries.get(seriesKey({ lookId: row.look_id, valueField: row.value_field }));
+          if (!series) throw new Error(`metric ${row.id} is of no series of the batch`);
+          return { id: row.id, series };
         }),
       );
     },
@@ -161,6 +186,7 @@ export async function startBatch(stack: FaultStack, options: { name: string; via
         ),
       );
       await api.close();
+      await db.execute(sql`delete from workspaces where id = ${workspaceId}`);
     },
   };
 }

@@ -43,7 +43,7 @@ export interface WorkerProcessOptions {
  * The whole service on infrastructure the suite owns, so a scenario can stop and start any part:
  * an embedded Postgres (same data dir and port across restarts), a Temporal dev server on a SQLite
  * file (same file and port), the Looker emulator with the fault seed behind a proxy that can answer
- * for it, the API in this process and workers as separate OS processes. Everything on 127.0.0.1.
+ * for it, the API in this process (or as its own process: `apiProcessEnv`) and workers as separate OS processes. Everything on 127.0.0.1.
  */
 export interface FaultStack {
   services: Services;
@@ -53,6 +53,10 @@ export interface FaultStack {
   proxy: LookerProxy;
   encryptionKeys: string;
   payloadKeys: string;
+  /** host:port of the Temporal dev server (the same across restarts). */
+  temporalAddress: string;
+  /** The environment of an API process (src/cli/api.ts) on this stack, burst-sized rate limits included. */
+  apiProcessEnv(): Record<string, string>;
   startApi(taskQueue: string): Promise<BatchApi>;
   startWorker(options: WorkerProcessOptions): Promise<ChildProcess>;
   /** Stops Postgres, waits `downMs`, starts it again on the same data directory and port. */
@@ -125,6 +129,18 @@ export async function startFaultStack(progress: Progress): Promise<FaultStack> {
       proxy,
       encryptionKeys,
       payloadKeys,
+      temporalAddress: temporal.address,
+      apiProcessEnv: () => ({
+        DATABASE_URL: postgres.url,
+        TEMPORAL_ADDRESS: temporal.address,
+        ENCRYPTION_KEYS: encryptionKeys,
+        TEMPORAL_PAYLOAD_KEYS: payloadKeys,
+        LOOKER_ALLOWED_HOSTS: lookerAllowedHosts.join(','),
+        RATE_LIMIT_PER_ADDRESS: '100000',
+        RATE_LIMIT_PER_KEY: '100000',
+        LOOKER_CHECKS_PER_MINUTE: '100000',
+        LOG_FORMAT: 'json',
+      }),
       startApi: async (taskQueue) => {
         const app = createApp(
           apiDepsFor(services, {

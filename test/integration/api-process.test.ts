@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -9,7 +7,6 @@ import { createDatabase, type Database } from '../../src/db/client';
 import { runMigrations } from '../../src/db/migrate';
 import { createWorkspaceWithKey } from '../../src/db/repositories/workspaces';
 import { metrics } from '../../src/db/schema';
-import { freePort } from '../../src/local/free-port';
 import { startLookerEmulator, type LookerEmulator } from '../../src/looker-emulator';
 import { metricWorkflowId } from '../../src/shared/ids';
 import { connectTemporalClient } from '../../src/temporal/connection';
@@ -19,40 +16,10 @@ import { eventually } from '../helpers/eventually';
 import { devServerNow, emulatorClock, importTimeAhead } from '../helpers/test-clock';
 import { createTestDatabase } from '../helpers/test-database';
 import { startTcpGate } from '../helpers/tcp-gate';
+import { startApiProcess, type ApiProcess } from '../helpers/api-process';
 
 /** The entry points' shutdown grace (src/cli/run-main.ts): past it the process exits 1. */
 const shutdownGraceMs = 9_000;
-
-interface ApiProcess {
-  url: string;
-  child: ChildProcess;
-  /** The JSON log lines so far. */
-  logs(): Record<string, unknown>[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** The production API entry point as its own process, the way `npm run api` runs it. */
-async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('src/cli/api.ts')], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const logs = () =>
-    output
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  const url = `http://127.0.0.1:${port}`;
-  await eventually(async () => ((await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined), { timeoutMs: 60_000 });
-  // The start-up sweep has run: nothing left over from before disturbs what the test does next.
-  await eventually(() => Promise.resolve(logs().some((line) => line.msg === 'workflow reconciliation finished') ? true : undefined));
-  return { url, child, logs, exited };
-}
 
 interface Answer {
   status: number;
