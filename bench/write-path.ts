@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { sql as dsql } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { stageDatapoints } from '../src/activities/staging';
@@ -76,6 +77,8 @@ export async function benchWritePath(options: WritePathOptions): Promise<Scenari
   await createBaselineStagingTable(sql);
 
   const upsert = createUpsertActivities(upsertDeps(db, rows));
+  type UpsertOutcome = Awaited<ReturnType<typeof upsert.upsertDatapoints>>;
+  const activityEnvironment = new MockActivityEnvironment();
   const dates = dailyDates(rows);
   const baseCents = series(dates, 'base').cents;
   const canCheckpoint = await tryCheckpoint(sql);
@@ -99,7 +102,8 @@ export async function benchWritePath(options: WritePathOptions): Promise<Scenari
       const expected = expectedCounts(scenario, points.length);
       const { ms, result } = await timed(async () => {
         lastStageMs = (await timed(() => stageDatapoints(db, importRunId, points))).ms;
-        return upsert.upsertDatapoints({ importRunId, replace: scenario.replace });
+        // The activity heartbeats, so it runs in an activity context, as on a worker.
+        return activityEnvironment.run<[], UpsertOutcome, () => Promise<UpsertOutcome>>(() => upsert.upsertDatapoints({ importRunId, replace: scenario.replace }));
       });
       if (result.inserted !== expected.inserted || result.updated !== expected.updated || result.stale) {
         throw new Error(`${scenario.name}: the upsert reported ${JSON.stringify(result)}, expected ${JSON.stringify(expected)}`);

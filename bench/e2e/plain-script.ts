@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { stageDatapoints } from '../../src/activities/staging';
+import { mergeStagedRun } from '../../src/db/datapoint-merge';
 import { metrics } from '../../src/db/schema';
 import { parseLookRows } from '../../src/looker/parse-look-result';
-import { activitiesFor } from '../../src/runtime/services';
 import { createImportRun } from '../fixtures';
 import type { E2eStack } from './stack';
 import { datapointTotals } from './bench-metrics';
@@ -22,8 +22,9 @@ export interface PlainScriptFigures {
  * Scenario 1's baseline: what a plain script does for the same metrics, with no Temporal and no
  * API. Per metric, at most `concurrency` at a time: the create's field check and the Look run
  * through the project's Looker client (one client, the shared token store), parsing with
- * `parseLookRows`, and the project's write path (`stageDatapoints`, then the `upsertDatapoints`
- * activity's function called directly) under an import run row, as the workflow writes.
+ * `parseLookRows`, and the project's write path (`stageDatapoints`, then `mergeStagedRun` in one
+ * transaction, the merge the `upsertDatapoints` activity runs) under an import run row, as the
+ * workflow writes.
  */
 export async function measurePlainScriptBackfill(
   stack: E2eStack,
@@ -31,7 +32,6 @@ export async function measurePlainScriptBackfill(
 ): Promise<PlainScriptFigures> {
   const { db, sql } = stack.services.database;
   const control = stack.emulator.control;
-  const activities = activitiesFor(stack.services);
   const maxRows = stack.services.settings.lookerMaxRows;
   const client = await stack.services.lookerClients.forIntegration(stack.integrationId);
   if (!client) throw new Error('the bench integration is missing');
@@ -63,7 +63,7 @@ export async function measurePlainScriptBackfill(
           const rows = await client.runLook(source.lookId, { limit: maxRows, fields: [source.dateField, source.valueField] });
           const parsed = parseLookRows(rows, { dateField: source.dateField, valueField: source.valueField, limit: maxRows });
           await stageDatapoints(db, importRunId, parsed.datapoints);
-          await activities.upsertDatapoints({ importRunId, replace: true });
+          await db.transaction((tx) => mergeStagedRun(tx, { importRunId, replace: true, discard: false }));
           await db.update(metrics).set({ state: 'active' }).where(eq(metrics.id, metric!.id));
           done++;
         }),
