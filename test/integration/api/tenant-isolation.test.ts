@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/api/app';
 import type { ApiDeps } from '../../../src/api/deps';
+import { createPrometheusMetrics } from '../../../src/observability/prometheus';
 import {
   adminToken,
   createIntegration,
@@ -20,8 +21,9 @@ interface Operation {
   requestBody?: { content: { 'application/json': { schema: { $ref: string } } } };
 }
 
-/** The routes as documented; building the document needs no running dependencies. */
-const document = createApp({} as ApiDeps).getOpenAPIDocument({ openapi: '3.0.3', info: { title: 'metric-importer', version: '1' } });
+/** The routes as documented; building the document needs no running dependencies, only the Prometheus series the app registers. */
+const prometheus = createPrometheusMetrics();
+const document = createApp({ prometheus, metricsEndpoint: { registry: prometheus.registry } } as ApiDeps).getOpenAPIDocument({ openapi: '3.0.3', info: { title: 'metric-importer', version: '1' } });
 const operations = Object.entries(document.paths ?? {}).flatMap(([path, methods]) =>
   Object.entries(methods as Record<string, Operation>).map(([method, operation]) => ({ method: method.toUpperCase(), path, operation })),
 );
