@@ -2,7 +2,7 @@ import { createApp } from '../api/app';
 import { loadConfig } from '../config/env';
 import { createLogger } from '../logger';
 import { httpTimeoutsFrom, startApiServer } from '../runtime/api-server';
-import { startWorkflowReconciler } from '../runtime/metric-workflow-reconciler';
+import { reconcileTimingFrom, startWorkflowReconciler } from '../runtime/metric-workflow-reconciler';
 import { apiDepsFor, codecEndpointFrom, createServices, rateLimitsFrom, serviceSettingsFrom, temporalSettingsFrom } from '../runtime/services';
 import { startTracing, tracingSettingsFrom } from '../telemetry/tracing';
 import { connectTemporalClient } from '../temporal/connection';
@@ -36,8 +36,7 @@ runMain(async () => {
     sql: services.database.sql,
     workflows,
     logger,
-    intervalSeconds: config.WORKFLOW_RECONCILE_INTERVAL_SECONDS,
-    graceSeconds: config.WORKFLOW_RECONCILE_GRACE_SECONDS,
+    ...reconcileTimingFrom(config),
   });
   await shutdownSignal();
   await Promise.all([

@@ -8,7 +8,7 @@ import { runMigrations } from '../db/migrate';
 import type { Logger } from '../logger';
 import { startLookerEmulator, type LookerEmulator } from '../looker-emulator';
 import { httpTimeoutsFrom, startApiServer, type ApiServer } from '../runtime/api-server';
-import { startWorkflowReconciler } from '../runtime/metric-workflow-reconciler';
+import { reconcileTimingFrom, startWorkflowReconciler } from '../runtime/metric-workflow-reconciler';
 import { activitiesFor, apiDepsFor, codecEndpointFrom, createServices, rateLimitsFrom, serviceSettingsFrom, temporalSettingsFrom, type Services } from '../runtime/services';
 import { findOrInstallTemporalBinary } from '../temporal/binaries';
 import { startTracing, tracingSettingsFrom } from '../telemetry/tracing';
@@ -166,8 +166,7 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
       sql: services.database.sql,
       workflows,
       logger,
-      intervalSeconds: config.WORKFLOW_RECONCILE_INTERVAL_SECONDS,
-      graceSeconds: config.WORKFLOW_RECONCILE_GRACE_SECONDS,
+      ...reconcileTimingFrom(config),
     });
     onStop('workflow reconciler', () => reconciler.stop());
 

@@ -1,4 +1,5 @@
 import type postgres from 'postgres';
+import type { Config } from '../config/env';
 import type { MetricState } from '../db/schema';
 import type { Logger } from '../logger';
 import { WorkflowGatewayError, type MetricWorkflowGateway } from '../temporal/metric-workflow-gateway';
@@ -135,6 +136,11 @@ function chunked<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
   for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
   return chunks;
+}
+
+/** The reconciler's timing from the environment, the same in the API process and in local mode. */
+export function reconcileTimingFrom(config: Config): { intervalSeconds: number; graceSeconds: number } {
+  return { intervalSeconds: config.WORKFLOW_RECONCILE_INTERVAL_SECONDS, graceSeconds: config.WORKFLOW_RECONCILE_GRACE_SECONDS };
 }
 
 export interface WorkflowReconciler {
