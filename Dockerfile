@@ -2,7 +2,9 @@
 # Build stage: dev dependencies compile the entry points and bundle the workflow code (npm run build).
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
+# patches/ is applied by the postinstall script (patch-package).
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
@@ -13,6 +15,7 @@ FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 USER node
