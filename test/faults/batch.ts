@@ -172,6 +172,8 @@ export async function startBatch(stack: FaultStack, options: { name: string; via
           last = line;
           lastPrinted = Date.now();
         }
+        const crashed = stack.crashedWorkers();
+        if (crashed.length > 0) throw new Error(`${crashed.join('; ')}: the scenario cannot finish without it`);
         if (done(state) || Date.now() > deadline) return state;
         await sleep(1_000);
       }

@@ -59,6 +59,11 @@ export interface FaultStack {
   apiProcessEnv(): Record<string, string>;
   startApi(taskQueue: string): Promise<BatchApi>;
   startWorker(options: WorkerProcessOptions): Promise<ChildProcess>;
+  /**
+   * Worker processes that exited on their own with an error code (a crash, not a signal the suite
+   * sent): a fault must not take a worker down, and nothing here would restart it.
+   */
+  crashedWorkers(): string[];
   /** Stops Postgres, waits `downMs`, starts it again on the same data directory and port. */
   restartPostgres(downMs: number): Promise<void>;
   /** Stops the Temporal dev server, waits `downMs`, starts it again on the same SQLite file and port. */
@@ -119,6 +124,7 @@ export async function startFaultStack(progress: Progress): Promise<FaultStack> {
     stops.push(() => temporalClient.close());
 
     const workers = new Set<ChildProcess>();
+    const crashes: string[] = [];
     // Scenarios stop their own workers; these are the ones a failed scenario left behind.
     stops.push(() => Promise.all([...workers].map((worker) => stopWorker(worker, 'SIGKILL'))).then(() => undefined));
 
@@ -159,9 +165,13 @@ export async function startFaultStack(progress: Progress): Promise<FaultStack> {
           { encryptionKeys, ...options },
         );
         workers.add(worker);
-        worker.once('exit', () => workers.delete(worker));
+        worker.once('exit', (code) => {
+          workers.delete(worker);
+          if (code !== null && code !== 0) crashes.push(`worker process ${worker.pid} exited with code ${code} (its stderr is above)`);
+        });
         return worker;
       },
+      crashedWorkers: () => [...crashes],
       restartPostgres: async (downMs) => {
         await postgres.stop();
         await sleep(downMs);
